@@ -1,0 +1,26 @@
+"""minigrad: a small symbolic reverse-mode autodiff framework on numpy.
+
+    import minigrad as mg
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4.])
+"""
+from .tensor import Tensor
+from . import ops  # registers the primitives and binds Tensor's methods
+from .registry import PRIMITIVES, primitive
+from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
+                     set_default_dtype)
+from .creation import (arange, eye, full, generator, linspace, manual_seed, ones, ones_like,
+                       rand, randint, randn, tensor, zeros, zeros_like)
+from .functions import *  # noqa: F401,F403  (mg.exp, mg.concat, mg.stack, ...)
+from .functions import cat, concat, stack, where, maximum, minimum, broadcast_to
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .scope import current_scope, name_scope
+from .autograd import backward, grad
+from .gradcheck import gradcheck, gradgradcheck
+from .anomaly import detect_anomaly, is_anomaly_enabled
+from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradError,
+                     ShapeError)
+
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""Making tensors: `tensor`, constructors, and the seedable random generator."""
+import numpy as np
+
+from .dtypes import get_default_dtype, resolve
+from .tensor import Tensor
+
+_GENERATOR = [np.random.default_rng(0)]
+
+
+def manual_seed(seed):
+    """Seed minigrad's random generator (randn, rand, init, dropout)."""
+    _GENERATOR[0] = np.random.default_rng(seed)
+    return _GENERATOR[0]
+
+
+def generator():
+    """The numpy Generator behind minigrad's random functions."""
+    return _GENERATOR[0]
+
+
+def to_array(data, dtype=None):
+    """Copy `data` into a fresh numpy array; Python floats become the default dtype."""
+    dtype = resolve(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        return np.array(data, dtype=dtype, copy=True)
+    array = np.array(data, dtype=dtype)
+    if dtype is None and array.dtype == np.float64:
+        array = array.astype(get_default_dtype())
+    if array.dtype == object:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    return array
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    """A new leaf tensor holding a copy of `data`.
+
+    Python floats give the default dtype (float32 unless `set_default_dtype`),
+    Python ints give int64, bools give bool; numpy arrays keep their dtype.
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _float(dtype):
+    return resolve(dtype) or get_default_dtype()
+
+
+def _leaf(array, requires_grad):
+    t = Tensor._constant(array)
+    t._leaf_init(requires_grad)
+    return t
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return _leaf(np.ones(_shape(shape), dtype=_float(dtype)), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
+        dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return _leaf(np.full(shape, fill_value, dtype=_float(dtype)), requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return _leaf(np.zeros(t.shape, dtype=resolve(dtype) or t.dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return _leaf(np.ones(t.shape, dtype=resolve(dtype) or t.dtype), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = np.arange(start, end, step)
+    if dtype is None and values.dtype.kind == "f":
+        dtype = get_default_dtype()
+    return _leaf(values.astype(resolve(dtype) or values.dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return _leaf(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _leaf(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False):
+    return _leaf(generator().standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad=False):
+    return _leaf(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad)
+
+
+def randint(low, high, size, dtype=np.int64):
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _leaf(generator().integers(low, high, size=size).astype(dtype), False)

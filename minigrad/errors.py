@@ -1,0 +1,34 @@
+"""The error types minigrad raises, and how they name the op, shapes and user line."""
+from .source import format_location, user_location
+
+
+class MinigradError(Exception):
+    """Base class of minigrad's own errors."""
+
+
+class ShapeError(MinigradError, ValueError):
+    """An op was given operands whose shapes do not fit."""
+
+
+class GraphFreedError(MinigradError, RuntimeError):
+    """Backward was asked to go through a graph already released by an earlier backward."""
+
+
+class AnomalyError(MinigradError, FloatingPointError):
+    """Raised inside `detect_anomaly()` by the first op producing NaN or inf."""
+
+
+class GradcheckError(MinigradError, AssertionError):
+    """Analytic and numerical gradients disagree."""
+
+
+def describe_shapes(arrays):
+    return ", ".join(str(tuple(a.shape)) for a in arrays)
+
+
+def op_error(op_name, arrays, detail, location=None, cls=ShapeError):
+    """Build an error naming the op, its operand shapes, and the user's line."""
+    if location is None:
+        location = user_location(skip=3)
+    return cls(f"{op_name}: {detail}\n  operand shapes: {describe_shapes(arrays)}\n"
+               f"  created at {format_location(location)}")

@@ -1,0 +1,46 @@
+"""Module-level functions mirroring the Tensor methods (mg.exp(x), mg.concat([...]), ...)."""
+from . import ops
+from .ops import tensor_methods as _m
+from .registry import as_tensor_like
+
+
+def _wrap(method_name):
+    method = _m.METHODS[method_name]
+
+    def fn(x, *args, **kwargs):
+        return method(as_tensor_like(x, ()), *args, **kwargs)
+    fn.__name__ = method_name
+    return fn
+
+
+for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "leaky_relu",
+              "softplus", "clip", "clamp", "sum", "mean", "var", "std", "max", "min",
+              "amax", "amin", "argmax", "argmin", "softmax", "log_softmax", "logsumexp",
+              "reshape", "permute", "transpose", "squeeze", "unsqueeze", "split", "chunk",
+              "matmul", "flatten"):
+    globals()[_name] = _wrap(_name)
+
+maximum = ops.maximum
+minimum = ops.minimum
+where = ops.where
+
+
+def broadcast_to(x, shape):
+    return _m.METHODS["expand"](as_tensor_like(x, ()), tuple(shape))
+
+
+def concat(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("concat: expected a non-empty sequence of tensors")
+    return ops.concat(*tensors, axis=axis if dim is None else dim)
+
+
+cat = concat
+
+
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors along a new axis."""
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    return ops.stack(*tensors, axis=axis if dim is None else dim)

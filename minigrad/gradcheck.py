@@ -1,0 +1,130 @@
+"""`gradcheck` and `gradgradcheck`: analytic gradients against central finite differences."""
+import numpy as np
+
+from .autograd import grad
+from .errors import GradcheckError
+from .grad_mode import no_grad
+from .tensor import Tensor
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _differentiable(inputs):
+    return [i for i, t in enumerate(inputs)
+            if isinstance(t, Tensor) and t.requires_grad]
+
+
+def _flat_outputs(fn, inputs):
+    outs = _as_tuple(fn(*inputs))
+    return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+
+
+def numerical_jacobians(fn, inputs, eps):
+    """For each differentiable input: d(out_k)/d(input) as arrays (out.size, input.size)."""
+    positions = _differentiable(inputs)
+    with no_grad():
+        base = _flat_outputs(fn, inputs)
+    jacobians = {}
+    for i in positions:
+        x = inputs[i].data
+        flat = x.reshape(-1)  # a view: writes go into the input
+        cols = [np.zeros((o.data.size, flat.size)) for o in base]
+        for j in range(flat.size):
+            original = flat[j]
+            flat[j] = original + eps
+            with no_grad():
+                plus = [o.data.astype(np.float64).reshape(-1) for o in _flat_outputs(fn, inputs)]
+            flat[j] = original - eps
+            with no_grad():
+                minus = [o.data.astype(np.float64).reshape(-1) for o in _flat_outputs(fn, inputs)]
+            flat[j] = original
+            for k in range(len(base)):
+                cols[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
+        jacobians[i] = cols
+    return jacobians
+
+
+def analytic_jacobians(fn, inputs):
+    positions = _differentiable(inputs)
+    outs = _flat_outputs(fn, inputs)
+    jacobians = {i: [np.zeros((o.data.size, inputs[i].data.size)) for o in outs]
+                 for i in positions}
+    wrt = [inputs[i] for i in positions]
+    for k, out in enumerate(outs):
+        if not out.requires_grad:
+            continue
+        for r in range(out.data.size):
+            seed = np.zeros(out.data.size, dtype=out.data.dtype)
+            seed[r] = 1
+            grads = grad(out, wrt, grad_outputs=Tensor._constant(seed.reshape(out.shape)),
+                         retain_graph=True, allow_unused=True)
+            for i, g in zip(positions, grads):
+                if g is not None:
+                    jacobians[i][k][r, :] = g.data.reshape(-1)
+    return jacobians
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check `fn`'s analytic gradients against central differences, in float64.
+
+    Args:
+        fn: a function of the tensors in `inputs` returning a tensor or a tuple of tensors.
+        inputs: a tensor or tuple of tensors; those with requires_grad are checked
+            (they must be float64: float32 differences are too coarse).
+    Returns True, or raises GradcheckError naming the input, the worst element and
+    both values (or returns False if raise_exception=False).
+    """
+    inputs = _as_tuple(inputs)
+    for i in _differentiable(inputs):
+        if inputs[i].data.dtype != np.float64:
+            raise TypeError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; finite "
+                            f"differences need float64 inputs")
+    numeric = numerical_jacobians(fn, inputs, eps)
+    analytic = analytic_jacobians(fn, inputs)
+    for i, per_output in numeric.items():
+        for k, (num, ana) in enumerate(zip(per_output, analytic[i])):
+            excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
+            if excess.size and excess.max() > 0:
+                if not raise_exception:
+                    return False
+                row, col = np.unravel_index(np.argmax(excess), excess.shape)
+                element = np.unravel_index(col, inputs[i].shape) if inputs[i].ndim else ()
+                raise GradcheckError(
+                    f"gradcheck: gradient of output {k} with respect to input {i} "
+                    f"(shape {inputs[i].shape}) is wrong at input element {tuple(int(e) for e in element)}, "
+                    f"output element {int(row)}: analytic {ana[row, col]:.10g}, "
+                    f"numerical {num[row, col]:.10g}")
+    return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0):
+    """Check second derivatives: gradcheck of (inputs, v) -> grad(fn(inputs), inputs, v).
+
+    `grad_outputs` (random if None) are treated as further differentiable inputs.
+    """
+    inputs = _as_tuple(inputs)
+    positions = _differentiable(inputs)
+    with no_grad():
+        outs = _flat_outputs(fn, inputs)
+    rng = np.random.default_rng(seed)
+    if grad_outputs is None:
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
+    else:
+        grad_outputs = [Tensor(np.asarray(g.data if isinstance(g, Tensor) else g,
+                                          dtype=np.float64), requires_grad=True)
+                        for g in _as_tuple(grad_outputs)]
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        xs, vs = args[:n], args[n:]
+        ys = _flat_outputs(fn, xs)
+        live = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
+        grads = grad([y for y, _ in live], [xs[i] for i in positions],
+                     grad_outputs=[v for _, v in live], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps,
+                     atol=atol, rtol=rtol, raise_exception=raise_exception)

@@ -1,0 +1,16 @@
+"""All primitives, plus the composite functions built from them.
+
+Importing this package registers every primitive and gives `Tensor` its
+operators and methods (see `tensor_methods`).
+"""
+from .arithmetic import add, div, mul, neg, pow, pow_const, sub
+from .unary import abs, cast, clip, exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
+from .shape import expand, permute, reshape, sum_to
+from .reductions import argmax, argmin, max, mean, min, sum, var
+from .indexing import getitem, scatter_add
+from .joining import chunk, concat, split, stack
+from .linalg import matmul
+from .softmax_family import log_softmax, logsumexp, softmax
+from .selection import (eq, ge, gt, le, logical_and, logical_not, logical_or, lt, maximum,
+                        minimum, ne, where)
+from . import tensor_methods  # noqa: F401  (binds the methods)

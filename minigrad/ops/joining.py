@@ -1,0 +1,71 @@
+"""Joining and splitting: concat, stack (split is a view of slices)."""
+import numpy as np
+
+from ..registry import primitive
+from .indexing import getitem
+
+
+@primitive("concat")
+def concat(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+@concat.defexplain
+def concat_explain(*xs, axis=0):
+    return (f"tensors must have the same shape except along axis {axis}; "
+            f"got {[tuple(x.shape) for x in xs]}")
+
+
+@concat.defvjp
+def concat_vjp(g, out, *xs, axis=0):
+    grads, start = [], 0
+    ax = axis % out.ndim
+    for x in xs:
+        stop = start + x.shape[ax]
+        index = (slice(None),) * ax + (slice(start, stop),)
+        grads.append(getitem(g, index=index) if x.requires_grad else None)
+        start = stop
+    return tuple(grads)
+
+
+@primitive("stack")
+def stack(*xs, axis=0):
+    return np.stack(xs, axis=axis)
+
+
+@stack.defexplain
+def stack_explain(*xs, axis=0):
+    return f"all tensors must have the same shape; got {[tuple(x.shape) for x in xs]}"
+
+
+@stack.defvjp
+def stack_vjp(g, out, *xs, axis=0):
+    ax = axis % out.ndim
+    return tuple(getitem(g, index=(slice(None),) * ax + (i,)) if x.requires_grad else None
+                 for i, x in enumerate(xs))
+
+
+def split(x, split_size_or_sections, axis=0):
+    """Split along `axis` into chunks of a given size, or of the given sizes (as torch.split)."""
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        sizes = [split_size_or_sections] * (n // split_size_or_sections)
+        if n % split_size_or_sections:
+            sizes.append(n % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of axis {axis} "
+                             f"of a tensor of shape {x.shape}")
+    ax = axis % x.ndim
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(x[(slice(None),) * ax + (slice(start, start + size),)])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks, axis=0):
+    n = x.shape[axis]
+    size = -(-n // chunks)
+    return split(x, size, axis)

@@ -1,0 +1,47 @@
+"""Matrix products: `x @ y` for 1-D, 2-D and batched operands (numpy.matmul rules)."""
+import numpy as np
+
+from ..registry import primitive
+from .shape import reshape, sum_to
+
+
+@primitive("matmul")
+def matmul(x, y):
+    return np.matmul(x, y)
+
+
+@matmul.defexplain
+def matmul_explain(x, y):
+    if x.ndim == 0 or y.ndim == 0:
+        return f"{x.shape} @ {y.shape}: both operands need at least one dimension"
+    inner_x = x.shape[-1]
+    inner_y = y.shape[-2] if y.ndim > 1 else y.shape[0]
+    if inner_x != inner_y:
+        return f"{x.shape} @ {y.shape}: inner dimensions {inner_x} and {inner_y} differ"
+    return f"{x.shape} @ {y.shape}: batch dimensions {x.shape[:-2]} and {y.shape[:-2]} " \
+           f"do not broadcast"
+
+
+def swap_last(t):
+    from .shape import permute
+    dims = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    return permute(t, dims=dims)
+
+
+@matmul.defvjp
+def matmul_vjp(g, out, x, y):
+    if x.ndim >= 2 and y.ndim >= 2:
+        gx = matmul(g, swap_last(y)) if x.requires_grad else None
+        gy = matmul(swap_last(x), g) if y.requires_grad else None
+        return gx, gy
+    # promote 1-D operands to matrices as numpy does; undo it on the way back
+    x2 = reshape(x, shape=(1,) + x.shape) if x.ndim == 1 else x
+    y2 = reshape(y, shape=y.shape + (1,)) if y.ndim == 1 else y
+    out2_shape = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2]) + (x2.shape[-2], y2.shape[-1])
+    g2 = reshape(g, shape=out2_shape)
+    gx = gy = None
+    if x.requires_grad:
+        gx = reshape(sum_to(matmul(g2, swap_last(y2)), x2.shape), shape=x.shape)
+    if y.requires_grad:
+        gy = reshape(sum_to(matmul(swap_last(x2), g2), y2.shape), shape=y.shape)
+    return gx, gy

@@ -1,0 +1,183 @@
+"""Tensor's operators and methods, each a thin call of a primitive or composite."""
+import numpy as np
+
+from .. import tensor as tensor_module
+from ..tensor import Tensor
+from . import arithmetic as A
+from . import indexing, joining, linalg, reductions, selection, shape, unary
+from . import softmax_family as softmax
+
+
+def _pow(x, exponent):
+    if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+        return A.pow_const(x, exponent=exponent)
+    return A.pow(x, exponent)
+
+
+def _rpow(x, base):
+    return A.pow(base, x)
+
+
+def _reshape(x, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if -1 in shape:
+        known = int(np.prod([n for n in shape if n != -1]))
+        if shape.count(-1) > 1 or known == 0 or x.data.size % known:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {shape}")
+        shape = tuple(x.data.size // known if n == -1 else n for n in shape)
+    if tuple(shape) == x.shape:
+        return x
+    return shape_reshape(x, shape=tuple(int(n) for n in shape))
+
+
+shape_reshape = shape.reshape
+
+
+def _permute(x, *dims):
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    dims = tuple(int(d) % max(x.ndim, 1) for d in dims)
+    if sorted(dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
+    return shape.permute(x, dims=dims)
+
+
+def _transpose(x, dim0=-2, dim1=-1):
+    if x.ndim < 2:
+        return x
+    dims = list(range(x.ndim))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return shape.permute(x, dims=tuple(dims))
+
+
+def _T(x):
+    return shape.permute(x, dims=tuple(reversed(range(x.ndim)))) if x.ndim >= 2 else x
+
+
+def _expand(x, *sizes):
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    lead = len(sizes) - x.ndim
+    sizes = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    if sizes == x.shape:
+        return x
+    return shape.expand(x, shape=sizes)
+
+
+def _squeeze(x, dim=None):
+    if dim is None:
+        new = tuple(n for n in x.shape if n != 1)
+    else:
+        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        new = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
+    return _reshape(x, new)
+
+
+def _unsqueeze(x, dim):
+    dim = dim % (x.ndim + 1)
+    return _reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def _getitem(x, index):
+    index = indexing.normalize_index(index)
+    return indexing.getitem(x, index=index)
+
+
+def _reduction(prim):
+    def method(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        if dim is not None:
+            axis = dim
+        if keepdim is not None:
+            keepdims = keepdim
+        return prim(x, axis=_axis_key(axis), keepdims=bool(keepdims))
+    method.__name__ = prim.name
+    return method
+
+
+def _axis_key(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _var(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if unbiased is not None:
+        correction = int(unbiased)
+    return reductions.var(x, axis=_axis_key(axis), keepdims=bool(keepdims), correction=correction)
+
+
+def _std(x, *args, **kwargs):
+    return unary.sqrt(_var(x, *args, **kwargs))
+
+
+def _softmax_axis(prim):
+    def method(x, axis=-1, *, dim=None):
+        return prim(x, axis=axis if dim is None else dim)
+    method.__name__ = prim.name
+    return method
+
+
+def _logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+    return softmax.logsumexp(x, axis=axis if dim is None else dim,
+                             keepdims=bool(keepdims if keepdim is None else keepdim))
+
+
+def _argext(prim):
+    def method(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return prim(x, axis=axis if dim is None else dim,
+                    keepdims=bool(keepdims if keepdim is None else keepdim))
+    return method
+
+
+def _clip(x, min=None, max=None):
+    return unary.clip(x, min=min, max=max)
+
+
+def _leaky_relu(x, negative_slope=0.01):
+    return unary.leaky_relu(x, negative_slope=negative_slope)
+
+
+METHODS = {
+    "__add__": A.add, "__radd__": lambda x, y: A.add(y, x),
+    "__sub__": A.sub, "__rsub__": lambda x, y: A.sub(y, x),
+    "__mul__": A.mul, "__rmul__": lambda x, y: A.mul(y, x),
+    "__truediv__": A.div, "__rtruediv__": lambda x, y: A.div(y, x),
+    "__pow__": _pow, "__rpow__": _rpow,
+    "__neg__": A.neg, "__pos__": lambda x: x,
+    "__matmul__": linalg.matmul, "__rmatmul__": lambda x, y: linalg.matmul(y, x),
+    "__abs__": unary.abs,
+    "__eq__": selection.eq, "__ne__": selection.ne, "__lt__": selection.lt,
+    "__le__": selection.le, "__gt__": selection.gt, "__ge__": selection.ge,
+    "__invert__": selection.logical_not,
+    "__and__": selection.logical_and, "__or__": selection.logical_or,
+    "__getitem__": _getitem,
+    "add": A.add, "sub": A.sub, "mul": A.mul, "div": A.div, "neg": A.neg, "pow": _pow,
+    "matmul": linalg.matmul,
+    "exp": unary.exp, "log": unary.log, "sqrt": unary.sqrt, "abs": unary.abs,
+    "tanh": unary.tanh, "sigmoid": unary.sigmoid, "relu": unary.relu,
+    "leaky_relu": _leaky_relu, "softplus": unary.softplus, "clip": _clip, "clamp": _clip,
+    "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
+    "max": _reduction(reductions.max), "min": _reduction(reductions.min),
+    "amax": _reduction(reductions.max), "amin": _reduction(reductions.min),
+    "var": _var, "std": _std,
+    "argmax": _argext(reductions.argmax), "argmin": _argext(reductions.argmin),
+    "softmax": _softmax_axis(softmax.softmax), "log_softmax": _softmax_axis(softmax.log_softmax),
+    "logsumexp": _logsumexp,
+    "reshape": _reshape, "view": _reshape, "permute": _permute, "transpose": _transpose,
+    "expand": _expand, "broadcast_to": _expand, "squeeze": _squeeze, "unsqueeze": _unsqueeze,
+    "flatten": lambda x: _reshape(x, (-1,)),
+    "split": joining.split, "chunk": joining.chunk,
+    "maximum": selection.maximum, "minimum": selection.minimum,
+}
+
+for _name, _fn in METHODS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(_T)
+Tensor.mT = property(lambda x: _transpose(x, -2, -1))
+
+from .. import ops as _ops_package  # noqa: E402
+
+tensor_module._ops = _ops_package

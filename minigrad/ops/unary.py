@@ -1,0 +1,136 @@
+"""Elementwise functions of one tensor. Derivatives that are functions of the
+output (exp, tanh, sigmoid, sqrt) reuse `out`."""
+import numpy as np
+
+from ..registry import primitive
+from ..tensor import Tensor
+
+
+def _mask(condition, like):
+    """A constant 0/1 tensor of `like`'s dtype: the derivative of a piecewise op."""
+    return Tensor._constant(condition.astype(like.data.dtype))
+
+
+@primitive("exp")
+def exp(x):
+    return np.exp(x)
+
+
+@exp.defvjp
+def exp_vjp(g, out, x):
+    return (g * out,)
+
+
+@primitive("log")
+def log(x):
+    return np.log(x)
+
+
+@log.defvjp
+def log_vjp(g, out, x):
+    return (g / x,)
+
+
+@primitive("sqrt")
+def sqrt(x):
+    return np.sqrt(x)
+
+
+@sqrt.defvjp
+def sqrt_vjp(g, out, x):
+    return (g / (out * 2),)
+
+
+@primitive("abs")
+def abs(x):
+    return np.abs(x)
+
+
+@abs.defvjp
+def abs_vjp(g, out, x):
+    return (g * Tensor._constant(np.sign(x.data)),)
+
+
+@primitive("tanh")
+def tanh(x):
+    return np.tanh(x)
+
+
+@tanh.defvjp
+def tanh_vjp(g, out, x):
+    return (g * (1 - out * out),)
+
+
+def _sigmoid_numpy(x):
+    # exp(-|x|) never overflows; pick the form that stays accurate on each side
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+@primitive("sigmoid")
+def sigmoid(x):
+    if x.dtype.kind == "f" and x.size <= 65536:
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
+    return _sigmoid_numpy(x)
+
+
+@sigmoid.defvjp
+def sigmoid_vjp(g, out, x):
+    return (g * (out * (1 - out)),)
+
+
+@primitive("relu")
+def relu(x):
+    return np.maximum(x, 0)
+
+
+@relu.defvjp
+def relu_vjp(g, out, x):
+    return (g * _mask(x.data > 0, x),)
+
+
+@primitive("leaky_relu")
+def leaky_relu(x, negative_slope=0.01):
+    return np.where(x > 0, x, x * negative_slope)
+
+
+@leaky_relu.defvjp
+def leaky_relu_vjp(g, out, x, negative_slope=0.01):
+    slope = np.where(x.data > 0, 1.0, negative_slope).astype(x.data.dtype)
+    return (g * Tensor._constant(slope),)
+
+
+@primitive("softplus")
+def softplus(x):
+    return np.logaddexp(0, x).astype(x.dtype, copy=False)
+
+
+@softplus.defvjp
+def softplus_vjp(g, out, x):
+    return (g * sigmoid(x),)
+
+
+@primitive("clip")
+def clip(x, min=None, max=None):
+    return np.clip(x, min, max)
+
+
+@clip.defvjp
+def clip_vjp(g, out, x, min=None, max=None):
+    inside = np.ones(x.shape, dtype=bool)
+    if min is not None:
+        inside &= x.data >= min
+    if max is not None:
+        inside &= x.data <= max
+    return (g * _mask(inside, x),)
+
+
+@primitive("cast")
+def cast(x, dtype):
+    return x.astype(dtype)
+
+
+@cast.defvjp
+def cast_vjp(g, out, x, dtype):
+    return (cast(g, dtype=x.data.dtype),)

@@ -1,0 +1,18 @@
+"""Global switches read on every op: grad recording, the name scope, anomaly mode.
+
+They live on one small object so that the hot path in `registry.apply` pays one
+attribute lookup per switch.
+"""
+
+
+class _State:
+    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.scope = ()  # tuple of names, innermost last
+        self.anomaly = False
+        self.backward_of = None  # the forward node whose VJP is running (create_graph only)
+
+
+STATE = _State()

@@ -1,0 +1,247 @@
+"""`Tensor`: a numpy array plus, when it was made by a recorded op, its graph node.
+
+A node records the primitive that made it, its inputs as an ordered tuple, the
+op's static attributes, the name scope active at creation, and the user's
+file:line. 0-d tensors are the scalar engine.
+"""
+import numpy as np
+
+from .state import STATE
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it.
+
+    `data` is the underlying numpy array (note: a numpy array, not a Tensor).
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "_prim", "_inputs", "_attrs",
+                 "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name",
+                 "__weakref__")
+    __array_ufunc__ = None  # make numpy defer to our reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        from .creation import to_array
+        self.data = to_array(data, dtype)
+        self._leaf_init(requires_grad)
+
+    def _leaf_init(self, requires_grad):
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self._prim = None
+        self._inputs = ()
+        self._attrs = None
+        self.scope = STATE.scope
+        self.source = None
+        self._retains_grad = False
+        self._hooks = None
+        self._grad_of = None
+        self.name = None
+
+    @classmethod
+    def _constant(cls, data):
+        t = object.__new__(cls)
+        t.data = data
+        t.requires_grad = False
+        t.grad = None
+        t._prim = None
+        t._inputs = ()
+        t._attrs = None
+        t.scope = ()
+        t.source = None
+        t._retains_grad = False
+        t._hooks = None
+        t._grad_of = None
+        t.name = None
+        return t
+
+    @classmethod
+    def _node(cls, data, prim, inputs, attrs, scope, source, grad_of):
+        t = object.__new__(cls)
+        t.data = data
+        t.requires_grad = True
+        t.grad = None
+        t._prim = prim
+        t._inputs = inputs
+        t._attrs = attrs
+        t.scope = scope
+        t.source = source
+        t._retains_grad = False
+        t._hooks = None
+        t._grad_of = grad_of
+        t.name = None
+        return t
+
+    # ------------------------------------------------------------------ info
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self):
+        return self._prim is None
+
+    @property
+    def op(self):
+        """Name of the primitive that made this tensor, or None for a leaf."""
+        return None if self._prim is None else self._prim.name
+
+    @property
+    def inputs(self):
+        """The input tensors of this node, in argument order (empty for a leaf)."""
+        return self._inputs or ()
+
+    @property
+    def attrs(self):
+        return dict(self._attrs or {})
+
+    @property
+    def grad_fn(self):
+        return self._prim
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def numpy(self):
+        """The data as a numpy array (shared, not copied). Use `.detach()` semantics."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to a "
+                             f"Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4,
+                               prefix="tensor(", threshold=60)
+        extras = []
+        if self.data.dtype != _default_dtype() and self.data.dtype.kind == "f" or \
+                self.data.dtype.kind not in "f":
+            extras.append(f"dtype={self.data.dtype}")
+        if self._prim is not None:
+            extras.append(f"op={self._prim.name}")
+            if self.scope:
+                extras.append(f"scope={'/'.join(self.scope)}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ------------------------------------------------------------- autograd
+    def detach(self):
+        """A new leaf sharing this tensor's data, outside any graph."""
+        return Tensor._constant(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
+                               "tensors; use .detach() on a non-leaf")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: tensor does not require grad")
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, fn):
+        """Call `fn(grad)` when this tensor's gradient is computed; a non-None result replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _HookHandle(self, fn)
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into the `.grad` of every leaf that requires grad."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    # ---------------------------------------------------------- conversions
+    def astype(self, dtype):
+        return _ops.cast(self, dtype=np.dtype(dtype))
+
+    to = astype
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def bool(self):
+        return self.astype(np.bool_)
+
+
+class _HookHandle:
+    def __init__(self, tensor, fn):
+        self._tensor, self._fn = tensor, fn
+
+    def remove(self):
+        hooks = self._tensor._hooks
+        if hooks and self._fn in hooks:
+            hooks.remove(self._fn)
+
+
+def _default_dtype():
+    from .dtypes import get_default_dtype
+    return get_default_dtype()
+
+
+_ops = None  # set by minigrad.ops once the primitives are registered
