@@ -23,4 +23,6 @@ from .anomaly import detect_anomaly, is_anomaly_enabled
 from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradError,
                      ShapeError)
 
+from . import nn
+
 __version__ = "0.1.0"

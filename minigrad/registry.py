@@ -72,7 +72,7 @@ def primitive(name, differentiable=True):
 
 def _float_dtype_for(value, tensors):
     for t in tensors:
-        if type(t) is Tensor and t.data.dtype.kind in "fc":
+        if isinstance(t, Tensor) and t.data.dtype.kind in "fc":
             return t.data.dtype
     from .dtypes import get_default_dtype
     return get_default_dtype()
@@ -84,7 +84,7 @@ def as_tensor_like(value, tensors):
         return value
     if isinstance(value, (float, int)) and not isinstance(value, bool):
         if isinstance(value, float) or any(
-                type(t) is Tensor and t.data.dtype.kind == "f" for t in tensors):
+                isinstance(t, Tensor) and t.data.dtype.kind == "f" for t in tensors):
             return Tensor._constant(np.asarray(value, dtype=_float_dtype_for(value, tensors)))
         return Tensor._constant(np.asarray(value))
     array = np.asarray(value)
@@ -98,7 +98,7 @@ def apply(prim, args, attrs):
     inputs = []
     needs_grad = False
     for a in args:
-        if type(a) is not Tensor:
+        if not isinstance(a, Tensor):
             a = as_tensor_like(a, args)
         elif a.requires_grad:
             needs_grad = True

@@ -1,0 +1,3 @@
+"""Neural-network building blocks, mirroring torch.nn."""
+from .parameter import Parameter
+from .module import Module
