@@ -97,6 +97,9 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     replaced = hook(g)
                     if replaced is not None:
                         g = replaced
+            observer = state.observer
+            if observer is not None:
+                observer.on_node(node, g)
             if capture is not None and id(node) in capture:
                 captured[id(node)] = g
             prim = node._prim
@@ -113,7 +116,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 prim.vjp(g, node, *inputs)
             if state.anomaly:
                 _check_finite_backward(node, grads)
-            for inp, ig in zip(inputs, grads):
+            for position, (inp, ig) in enumerate(zip(inputs, grads)):
                 if ig is None or not inp.requires_grad:
                     continue
                 if needed is not None and id(inp) not in needed:
@@ -122,6 +125,8 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     ig = sum_to(ig, inp.data.shape)
                 if ig.data.dtype != inp.data.dtype:
                     ig = cast(ig, dtype=inp.data.dtype)
+                if observer is not None:
+                    observer.on_edge(node, position, inp, ig)
                 key = id(inp)
                 previous = pending.get(key)
                 pending[key] = ig if previous is None else previous + ig

@@ -6,13 +6,16 @@ attribute lookup per switch.
 
 
 class _State:
-    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of")
+    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer")
 
     def __init__(self):
         self.grad_enabled = True
         self.scope = ()  # tuple of names, innermost last
         self.anomaly = False
         self.backward_of = None  # the forward node whose VJP is running (create_graph only)
+        # an object with on_node(node, grad) and on_edge(node, position, input, grad),
+        # told about every gradient of a backward pass (graph capture uses it)
+        self.observer = None
 
 
 STATE = _State()
