@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Set up minigrad on a fresh machine: a virtual environment in .venv with the
+# package and its test extras, and Graphviz's `dot` binary. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi
+}
+
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || return 1
+    if [ ! -e /tmp/.minigrad-apt-updated ]; then
+        as_root apt-get update -qq >/dev/null && touch /tmp/.minigrad-apt-updated || return 1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    say "no $PYTHON found: install Python 3.10 or newer (Debian: apt-get install python3 python3-venv)"
+    exit 1
+fi
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
+    say "minigrad needs Python >= 3.10; $PYTHON is $("$PYTHON" --version 2>&1)"; exit 1; }
+
+# Graphviz's dot renders every picture.
+if ! command -v dot >/dev/null 2>&1; then
+    say "Graphviz's dot is missing; installing the Debian package 'graphviz'"
+    apt_install graphviz || {
+        say "could not install Graphviz: run 'sudo apt-get install graphviz' (Debian/Ubuntu),"
+        say "'brew install graphviz' (macOS) or see https://graphviz.org/download/, then rerun."
+        exit 1; }
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    say "creating the virtual environment $VENV"
+    if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+        rm -rf "$VENV"
+        say "python3 -m venv failed; installing Debian's python3-venv"
+        apt_install python3-venv || {
+            say "could not create a virtual environment: run 'sudo apt-get install python3-venv', then rerun."
+            exit 1; }
+        "$PYTHON" -m venv "$VENV"
+    fi
+fi
+
+# Reinstall only when pyproject.toml changed since the last install.
+stamp="$VENV/.minigrad-installed"
+want=$(cksum < pyproject.toml)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "installing minigrad with its test extras into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    echo "$want" > "$stamp"
+fi
+say "ready: $("$VENV/bin/python" --version), $(dot -V 2>&1)"
