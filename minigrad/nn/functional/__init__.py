@@ -1,0 +1,2 @@
+"""Stateless neural-network functions, mirroring torch.nn.functional."""
+from .dropout import dropout
