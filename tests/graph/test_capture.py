@@ -1,0 +1,286 @@
+"""Graph capture on graphs whose structure is known by hand."""
+import time
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.errors import GraphFreedError
+from minigrad.graph import Graph, parse_scope
+from minigrad.state import STATE
+
+NODE_KEYS = {"kind", "op", "label", "shape", "dtype", "scope", "module", "layer", "direction",
+             "time_step", "source", "param_name", "requires_grad", "is_output", "grad_of",
+             "grad_norm", "tensor"}
+
+
+def edge_set(graph):
+    return sorted((s, d, a["input_index"]) for s, d, a in graph.edges)
+
+
+def test_square_has_one_input_node_and_two_edges():
+    x = mg.tensor(3.0, requires_grad=True)
+    y = x * x
+    graph = mg.trace(y)
+    assert isinstance(graph, Graph)
+    assert len(graph.nodes) == 2
+    xi, yi = graph.node_id(x), graph.node_id(y)
+    assert (xi, yi) == (0, 1)            # inputs get smaller ids than their consumers
+    assert edge_set(graph) == [(xi, yi, 0), (xi, yi, 1)]
+    assert graph.outputs == [yi]
+    assert set(graph.nodes[yi]) == NODE_KEYS
+    assert graph.nodes[yi]["kind"] == "op" and graph.nodes[yi]["op"] == "mul"
+    assert graph.nodes[yi]["label"] == "mul" and graph.nodes[yi]["is_output"]
+    assert graph.nodes[xi]["kind"] == "input" and graph.nodes[xi]["op"] is None
+    assert not graph.nodes[xi]["is_output"]
+    assert graph.nodes[xi]["tensor"] is x and graph.nodes[yi]["tensor"] is y
+
+
+def test_fan_out_structure_and_gradient_norms():
+    a = mg.tensor(1.5, requires_grad=True, dtype=mg.float64)
+    b = a + a
+    c = b * b
+    graph = mg.trace(c)
+    ai, bi, ci = (graph.node_id(t) for t in (a, b, c))
+    assert len(graph.nodes) == 3
+    assert edge_set(graph) == [(ai, bi, 0), (ai, bi, 1), (bi, ci, 0), (bi, ci, 1)]
+    assert graph.count_by("op") == {None: 1, "add": 1, "mul": 1}
+    assert graph.depth() == 2
+    assert all(graph.nodes[n]["grad_norm"] is None for n in graph.nodes)
+
+    graph.backward()
+    # c = (2a)^2: dc/db = 2b = 6, dc/da = 8a = 12; each b->c edge carries b = 3,
+    # each a->b edge carries dc/db = 6.
+    assert graph.nodes[ci]["grad_norm"] == pytest.approx(1.0)
+    assert graph.nodes[bi]["grad_norm"] == pytest.approx(6.0)
+    assert graph.nodes[ai]["grad_norm"] == pytest.approx(12.0)
+    norms = {(s, d, a_["input_index"]): a_["grad_norm"] for s, d, a_ in graph.edges}
+    assert norms[(bi, ci, 0)] == pytest.approx(3.0) and norms[(bi, ci, 1)] == pytest.approx(3.0)
+    assert norms[(ai, bi, 0)] == pytest.approx(6.0) and norms[(ai, bi, 1)] == pytest.approx(6.0)
+    assert a.grad.item() == pytest.approx(12.0)   # leaf .grad populated as by c.backward()
+
+
+def test_vector_gradient_norms_are_l2_norms():
+    x = mg.tensor([1.0, -2.0, 2.0], requires_grad=True, dtype=mg.float64)
+    w = mg.tensor([3.0, 0.0, 4.0], requires_grad=True, dtype=mg.float64)
+    loss = (x * w).sum()
+    graph = mg.trace(loss, backward=True)
+    assert graph.nodes[graph.node_id(x)]["grad_norm"] == pytest.approx(5.0)   # |w|
+    assert graph.nodes[graph.node_id(w)]["grad_norm"] == pytest.approx(3.0)   # |x|
+    np.testing.assert_allclose(x.grad.data, w.data)
+
+
+def test_constants_and_their_labels():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0 + 1.0
+    graph = mg.trace(y)
+    kinds = graph.count_by("kind")
+    assert kinds == {"input": 1, "constant": 2, "op": 2}
+    labels = sorted(n["label"] for n in graph.nodes.values() if n["kind"] == "constant")
+    assert labels == ["1", "2"]
+    assert all(not n["requires_grad"] for n in graph.nodes.values() if n["kind"] == "constant")
+    assert len(graph.edges) == 4
+
+
+def test_data_input_without_grad_is_an_input():
+    data = mg.tensor([[1.0, 2.0]])
+    w = mg.nn.Parameter(np.ones((2, 3), dtype=np.float32))
+    out = data @ w
+    graph = mg.trace(out)
+    assert graph.nodes[graph.node_id(data)]["kind"] == "input"
+    assert graph.nodes[graph.node_id(w)]["kind"] == "param"
+    assert graph.nodes[graph.node_id(out)]["shape"] == (1, 3)
+    assert graph.nodes[graph.node_id(out)]["dtype"] == "float32"
+
+
+def test_parse_scope_follows_the_convention():
+    assert parse_scope(("encoder", "lstm", "layer1", "reverse", "t7")) == {
+        "module": "encoder.lstm", "layer": 1, "direction": "reverse", "time_step": 7}
+    assert parse_scope(()) == {"module": "", "layer": None, "direction": None,
+                               "time_step": None}
+    # the innermost time step wins when unrolls nest
+    assert parse_scope(("t2", "attn", "t5"))["time_step"] == 5
+    # names that merely start like a convention entry are module names
+    assert parse_scope(("layers", "tanh", "t1x"))["module"] == "layers.tanh.t1x"
+
+
+def test_scopes_recorded_on_nodes():
+    w = mg.tensor(0.5, requires_grad=True)
+    h = mg.tensor(0.1)
+    with mg.name_scope("rnn"), mg.name_scope("layer0"), mg.name_scope("forward"):
+        for t in range(3):
+            with mg.name_scope(f"t{t}"):
+                h = (w * h).tanh()
+    graph = mg.trace(h)
+    assert graph.count_by("time_step") == {None: 2, 0: 2, 1: 2, 2: 2}
+    op = graph.nodes[graph.node_id(h)]
+    assert op["scope"] == ("rnn", "layer0", "forward", "t2")
+    assert (op["module"], op["layer"], op["direction"], op["time_step"]) == \
+        ("rnn", 0, "forward", 2)
+
+
+def test_source_points_at_the_line_that_made_the_node():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x.exp(); line = y.source[1]  # noqa: E702  (same line on purpose)
+    graph = mg.trace(y)
+    source = graph.nodes[graph.node_id(y)]["source"]
+    assert source == f"{__file__}:{line}"
+    assert graph.nodes[graph.node_id(x)]["source"] is None
+
+
+class Cell(mg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = mg.nn.Parameter(np.full((2, 2), 0.5, dtype=np.float32))
+        self.bias = mg.nn.Parameter(np.zeros(2, dtype=np.float32))
+
+    def forward(self, x):
+        return (x @ self.weight + self.bias).tanh()
+
+
+class Net(mg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = Cell()
+
+    def forward(self, x):
+        return self.cell(x).sum()
+
+
+def test_parameter_names_from_modules_and_module_scope():
+    net = Net()
+    loss = net(mg.tensor([[1.0, 2.0]]))
+    graph = mg.trace(loss, modules=net)
+    names = {n["param_name"] for n in graph.nodes.values() if n["kind"] == "param"}
+    assert names == {"cell.weight", "cell.bias"}
+    weight = graph.nodes[graph.node_id(net.cell.weight)]
+    assert weight["label"] == "cell.weight" and weight["requires_grad"]
+    tanh = [n for n in graph.nodes.values() if n["op"] == "tanh"]
+    assert len(tanh) == 1 and tanh[0]["module"] == "net.cell"
+
+
+def test_modules_list_and_tensor_name_fallback():
+    a, b = Cell(), Cell()
+    x = mg.tensor([[1.0, 1.0]])
+    out = (a(x) + b(x)).sum()
+    graph = mg.trace(out, modules=[a])
+    names = {n["param_name"] for n in graph.nodes.values() if n["kind"] == "param"}
+    assert names == {"weight", "bias", None}
+    # b's parameters were never named (no named_parameters() call): kind still "param"
+    assert graph.nodes[graph.node_id(b.weight)]["kind"] == "param"
+    assert graph.nodes[graph.node_id(b.weight)]["param_name"] is None
+    # a tensor's own .name is the fallback
+    w = mg.tensor(2.0, requires_grad=True)
+    w.name = "w_hh"
+    graph = mg.trace(w * 3.0)
+    assert graph.nodes[graph.node_id(w)]["param_name"] == "w_hh"
+    assert graph.nodes[graph.node_id(w)]["kind"] == "param"
+
+
+def test_to_networkx_keeps_parallel_edges_and_attributes():
+    x = mg.tensor(2.0, requires_grad=True)
+    y = x * x
+    graph = mg.trace(y, backward=True)
+    G = graph.to_networkx()
+    assert isinstance(G, nx.MultiDiGraph)
+    xi, yi = graph.node_id(x), graph.node_id(y)
+    assert G.number_of_nodes() == 2 and G.number_of_edges() == 2
+    assert set(G[xi][yi]) == {0, 1}                       # key = input_index
+    assert G.edges[xi, yi, 1] == {"input_index": 1, "grad_norm": pytest.approx(2.0)}
+    assert set(G.nodes[yi]) == NODE_KEYS - {"tensor"}
+    assert G.nodes[xi]["grad_norm"] == pytest.approx(4.0)
+    assert G.graph["outputs"] == [yi]
+
+
+def test_depth_and_counts_on_a_chain():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = ((x.exp() * 2.0).tanh() + x).sum()
+    graph = mg.trace(y)
+    # x -> exp -> mul -> tanh -> add -> sum
+    assert graph.depth() == 5
+    assert graph.count_by("op") == {"exp": 1, "mul": 1, "tanh": 1, "add": 1, "sum": 1,
+                                    None: 2}
+
+
+def test_multiple_outputs_share_nodes():
+    x = mg.tensor(1.0, requires_grad=True)
+    h = x.tanh()
+    a, b = h * 2.0, h + 1.0
+    graph = mg.trace(a, b)
+    assert len(graph.outputs) == 2
+    assert [graph.nodes[n]["is_output"] for n in graph.outputs] == [True, True]
+    assert graph.count_by("op")["tanh"] == 1
+    with pytest.raises(ValueError):
+        graph.backward()
+
+
+def test_grad_of_links_backward_nodes_to_forward_nodes():
+    x = mg.tensor(0.3, requires_grad=True, dtype=mg.float64)
+    y = x.tanh()
+    (dy,) = mg.grad(y, x, create_graph=True)
+    graph = mg.trace(dy)
+    tanh_id = graph.node_id(y)
+    linked = [n for n in graph.nodes.values() if n["grad_of"] is not None]
+    assert linked and all(n["grad_of"] == tanh_id for n in linked)
+    assert graph.nodes[tanh_id]["grad_of"] is None
+    assert dy.item() == pytest.approx(1 - np.tanh(0.3) ** 2)
+
+
+def test_backward_restores_and_tees_the_previous_observer():
+    seen = []
+
+    class Recorder:
+        def on_node(self, node, grad):
+            seen.append(("node", node.op))
+
+        def on_edge(self, node, position, input, grad):
+            seen.append(("edge", node.op, position))
+
+    recorder = Recorder()
+    STATE.observer = recorder
+    try:
+        x = mg.tensor(1.0, requires_grad=True)
+        graph = mg.trace(x * x)
+        graph.backward()
+        assert STATE.observer is recorder
+        assert ("edge", "mul", 1) in seen
+    finally:
+        STATE.observer = None
+
+
+def test_observer_restored_when_backward_fails():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    graph = mg.trace(x * 2.0)
+    with pytest.raises(RuntimeError):
+        graph.backward()            # non-scalar output without gradient
+    assert STATE.observer is None
+    graph.backward(gradient=np.ones(2, dtype=np.float32))
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+
+
+def test_trace_after_freeing_backward_is_an_error():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = (x * x).exp()
+    y.backward()
+    with pytest.raises(GraphFreedError):
+        mg.trace(y)
+
+
+def test_trace_rejects_non_tensors():
+    with pytest.raises(TypeError):
+        mg.trace(3.0)
+
+
+def test_100000_step_chain_captures_quickly():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    start = time.perf_counter()
+    graph = mg.trace(y)
+    elapsed = time.perf_counter() - start
+    # x, then per step one constant and one mul
+    assert len(graph.nodes) == 200_001 and len(graph.edges) == 200_000
+    assert graph.node_id(x) == 0 and graph.outputs == [200_000]
+    assert elapsed < 10.0, f"capture took {elapsed:.1f} s"
