@@ -24,5 +24,7 @@ from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradErro
                      ShapeError)
 
 from . import nn
+from .graph import trace
+from .graph import bptt
 
 __version__ = "0.1.0"
