@@ -16,6 +16,8 @@ The backward pass, step by step:
 VJPs are minigrad ops. Without `create_graph` they run under no_grad and build
 nothing; with it, the gradients are graph nodes that can be differentiated again.
 """
+from operator import attrgetter
+
 import numpy as np
 
 from .errors import AnomalyError, GraphFreedError
@@ -27,24 +29,29 @@ from .tensor import Tensor
 
 
 def topological_order(roots):
-    """Nodes reachable from `roots` that require grad, each after all of its inputs."""
-    order, seen = [], set()
-    for root in roots:
-        if id(root) in seen or not root.requires_grad:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(_inputs_of(root)))]
-        while stack:
-            node, pending = stack[-1]
-            for child in pending:
-                if child.requires_grad and id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(_inputs_of(child))))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+    """Nodes reachable from `roots` that require grad, each after all of its inputs.
+
+    A plain stack walk finds them; sorting by creation number orders them, since
+    every op's output was made after its inputs.
+    """
+    found = [r for r in roots if r.requires_grad]
+    seen = {id(r) for r in found}
+    stack = list(found)
+    while stack:
+        node = stack.pop()
+        inputs = node._inputs
+        if inputs is None:
+            _inputs_of(node)  # raises: freed by an earlier backward
+        for child in inputs:
+            if child.requires_grad and id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+                found.append(child)
+    found.sort(key=_creation_number)
+    return found
+
+
+_creation_number = attrgetter("_seq")
 
 
 def _inputs_of(node):
@@ -63,7 +70,7 @@ def _seed(output, gradient):
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for outputs with one element; "
                 f"this output has shape {output.shape}. Pass `gradient=` (a tensor of that shape).")
-        return Tensor._constant(np.ones(output.shape, dtype=output.data.dtype))
+        return Tensor._constant(np.ones(output.shape, dtype=output.data.dtype)[()])
     if not isinstance(gradient, Tensor):
         gradient = Tensor._constant(np.asarray(gradient, dtype=output.data.dtype))
     if gradient.shape != output.shape:
@@ -74,67 +81,87 @@ def _seed(output, gradient):
 
 def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                  accumulate=True):
-    """The engine. Returns {id(tensor): grad} for tensors in `capture` (a set of ids)."""
+    """The engine. Returns {id(tensor): grad Tensor} for the tensors whose ids are in `capture`.
+
+    With `create_graph` the gradients are Tensors and VJPs record a graph. Without
+    it they are plain numpy arrays: the same VJP code then runs at numpy speed,
+    because a primitive called on arrays just computes (see `Primitive.__call__`).
+    """
     order = topological_order(outputs)
-    needed = None
-    if capture is not None:
-        needed = _nodes_leading_to(order, capture)
+    needed = _nodes_leading_to(order, capture) if capture is not None else None
+    as_graph = bool(create_graph)
     pending = {}
     for out, seed in zip(outputs, seeds):
+        seed = seed if as_graph else seed.data
         key = id(out)
         pending[key] = seed if key not in pending else pending[key] + seed
     captured = {}
     state = STATE
-    saved_grad_mode, saved_backward_of = state.grad_enabled, state.backward_of
-    state.grad_enabled = bool(create_graph)
+    saved = state.grad_enabled, state.backward_of, state.wants
+    state.grad_enabled = as_graph
+    observer = state.observer
     try:
         for node in reversed(order):
             g = pending.pop(id(node), None)
             if g is None or (needed is not None and id(node) not in needed):
                 continue
             if node._hooks:
-                for hook in node._hooks:
-                    replaced = hook(g)
-                    if replaced is not None:
-                        g = replaced
-            observer = state.observer
+                g = _run_hooks(node, g, as_graph)
             if observer is not None:
-                observer.on_node(node, g)
+                observer.on_node(node, _as_tensor(g))
             if capture is not None and id(node) in capture:
-                captured[id(node)] = g
+                captured[id(node)] = _as_tensor(g)
             prim = node._prim
             if prim is None:
                 if accumulate:
-                    _accumulate_leaf(node, g, create_graph)
+                    _accumulate_leaf(node, g, as_graph)
                 continue
             if node._retains_grad and accumulate:
-                node.grad = g if create_graph else Tensor._constant(g.data)
+                node.grad = g if as_graph else Tensor._constant(g)
             inputs = node._inputs
-            if create_graph:
+            if needed is None:
+                wanted = state.wants = tuple([inp.requires_grad for inp in inputs])
+            else:
+                wanted = state.wants = tuple(
+                    [inp.requires_grad and id(inp) in needed for inp in inputs])
+            if as_graph:
                 state.backward_of = node
-            grads = prim.vjp(g, node, *inputs, **node._attrs) if node._attrs else \
-                prim.vjp(g, node, *inputs)
+                grads = prim.vjp(g, node, *inputs, **node._attrs)
+            else:
+                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **node._attrs)
             if state.anomaly:
                 _check_finite_backward(node, grads)
-            for position, (inp, ig) in enumerate(zip(inputs, grads)):
-                if ig is None or not inp.requires_grad:
+            for position, ig in enumerate(grads):
+                if ig is None or not wanted[position]:
                     continue
-                if needed is not None and id(inp) not in needed:
-                    continue
+                inp = inputs[position]
                 if ig.shape != inp.data.shape:
                     ig = sum_to(ig, inp.data.shape)
-                if ig.data.dtype != inp.data.dtype:
+                if ig.dtype != inp.data.dtype:
                     ig = cast(ig, dtype=inp.data.dtype)
                 if observer is not None:
-                    observer.on_edge(node, position, inp, ig)
+                    observer.on_edge(node, position, inp, _as_tensor(ig))
                 key = id(inp)
                 previous = pending.get(key)
                 pending[key] = ig if previous is None else previous + ig
             if not retain_graph:
                 node._inputs = None
     finally:
-        state.grad_enabled, state.backward_of = saved_grad_mode, saved_backward_of
+        state.grad_enabled, state.backward_of, state.wants = saved
     return captured
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else Tensor._constant(np.asarray(g))
+
+
+def _run_hooks(node, g, as_graph):
+    g = _as_tensor(g)
+    for hook in node._hooks:
+        replaced = hook(g)
+        if replaced is not None:
+            g = replaced if isinstance(replaced, Tensor) else Tensor._constant(np.asarray(replaced))
+    return g if as_graph else g.data
 
 
 def _nodes_leading_to(order, targets):
@@ -146,24 +173,26 @@ def _nodes_leading_to(order, targets):
     return needed
 
 
-def _accumulate_leaf(leaf, g, create_graph):
-    if not create_graph:
-        g = Tensor._constant(np.array(g.data, copy=True))  # own the array: grads can alias
-    if leaf.grad is None:
-        leaf.grad = g
-    elif create_graph:
-        leaf.grad = leaf.grad + g
+def _accumulate_leaf(leaf, g, as_graph):
+    """Add g to leaf.grad. Arrays are copied: one gradient array may feed several leaves."""
+    if as_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        leaf.grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
     else:
-        leaf.grad = Tensor._constant(leaf.grad.data + g.data)
+        leaf.grad = Tensor._constant(leaf.grad.data + g)
 
 
 def _check_finite_backward(node, grads):
     for position, ig in enumerate(grads):
-        if ig is not None and ig.data.dtype.kind in "fc" and not np.isfinite(ig.data).all():
+        if ig is None:
+            continue
+        values = np.asarray(ig.data if isinstance(ig, Tensor) else ig)
+        if values.dtype.kind in "fc" and not np.isfinite(values).all():
             shapes = ", ".join(str(i.shape) for i in node._inputs)
             raise AnomalyError(
                 f"detect_anomaly: backward of {node._prim.name} produced "
-                f"{'NaN' if np.isnan(ig.data).any() else 'inf'} in the gradient of input "
+                f"{'NaN' if np.isnan(values).any() else 'inf'} in the gradient of input "
                 f"{position}\n  input shapes: {shapes}\n"
                 f"  created at {format_location(node.source)}")
 
@@ -183,7 +212,8 @@ def backward(output, gradient=None, retain_graph=False, create_graph=False, inpu
                             capture={id(t) for t in inputs}, accumulate=False)
     for t in inputs:
         if id(t) in captured:
-            _accumulate_leaf(t, captured[id(t)], create_graph)
+            g = captured[id(t)]
+            _accumulate_leaf(t, g if create_graph else g.data, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

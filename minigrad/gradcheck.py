@@ -28,20 +28,27 @@ def numerical_jacobians(fn, inputs, eps):
         base = _flat_outputs(fn, inputs)
     jacobians = {}
     for i in positions:
-        x = inputs[i].data
-        flat = x.reshape(-1)  # a view: writes go into the input
-        cols = [np.zeros((o.data.size, flat.size)) for o in base]
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
-            with no_grad():
-                plus = [o.data.astype(np.float64).reshape(-1) for o in _flat_outputs(fn, inputs)]
-            flat[j] = original - eps
-            with no_grad():
-                minus = [o.data.astype(np.float64).reshape(-1) for o in _flat_outputs(fn, inputs)]
-            flat[j] = original
-            for k in range(len(base)):
-                cols[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
+        tensor = inputs[i]
+        original = tensor.data
+        base_values = np.array(original, dtype=np.float64)
+        cols = [np.zeros((o.data.size, base_values.size)) for o in base]
+        outputs = []
+        try:
+            for j in range(base_values.size):
+                outputs.clear()
+                for step in (eps, -eps):
+                    shifted = base_values.copy()
+                    shifted.flat[j] += step
+                    tensor.data = shifted.astype(original.dtype)[()] if shifted.ndim == 0 \
+                        else shifted.astype(original.dtype)
+                    with no_grad():
+                        outputs.append([o.data.astype(np.float64).reshape(-1)
+                                        for o in _flat_outputs(fn, inputs)])
+                plus, minus = outputs
+                for k in range(len(base)):
+                    cols[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
+        finally:
+            tensor.data = original
         jacobians[i] = cols
     return jacobians
 

@@ -49,7 +49,12 @@ class Primitive:
         return fn
 
     def __call__(self, *args, **attrs):
-        return apply(self, args, attrs)
+        for a in args:
+            if isinstance(a, Tensor):
+                return apply(self, args, attrs)
+        # no Tensor among the arguments: a VJP running on plain arrays (backward
+        # without create_graph), so compute numerically and build nothing
+        return self.forward(*args, **attrs)
 
     def __get__(self, obj, objtype=None):
         # bound as a method when stored on Tensor: x.tanh() == tanh(x)
@@ -57,6 +62,19 @@ class Primitive:
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+
+def wants(position):
+    """Inside a VJP: does the engine need the gradient of input `position`?
+
+    VJPs use it to skip costly work (a matmul) for inputs that need no gradient.
+    """
+    return STATE.wants[position]
+
+
+def value(x):
+    """The numpy value of `x`, whether a VJP got a Tensor (create_graph) or an array."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def primitive(name, differentiable=True):
@@ -95,15 +113,17 @@ def as_tensor_like(value, tensors):
 
 def apply(prim, args, attrs):
     """Run `prim` forward on `args` and, when recording, make the output a graph node."""
-    inputs = []
     needs_grad = False
+    all_tensors = True
+    arrays = []
     for a in args:
-        if not isinstance(a, Tensor):
-            a = as_tensor_like(a, args)
-        elif a.requires_grad:
-            needs_grad = True
-        inputs.append(a)
-    arrays = [t.data for t in inputs]
+        if isinstance(a, Tensor):
+            if a.requires_grad:
+                needs_grad = True
+            arrays.append(a.data)
+        else:
+            all_tensors = False
+            arrays.append(a)  # Python numbers go to numpy as weak scalars
     try:
         data = prim.forward(*arrays, **attrs)
     except (ValueError, IndexError, TypeError) as exc:
@@ -113,9 +133,18 @@ def apply(prim, args, attrs):
     if state.anomaly:
         _check_finite_forward(prim, arrays, data)
     if needs_grad and state.grad_enabled and prim.differentiable:
-        return Tensor._node(data, prim, tuple(inputs), attrs, state.scope,
+        inputs = args if all_tensors else tuple(
+            [a if isinstance(a, Tensor) else _constant_input(a, data) for a in args])
+        return Tensor._node(data, prim, inputs, attrs, state.scope,
                             user_location(2), state.backward_of)
     return Tensor._constant(data)
+
+
+def _constant_input(a, result):
+    """A non-Tensor argument of a recorded op, kept as a constant input node."""
+    if isinstance(a, (float, int)) and not isinstance(a, bool) and result.dtype.kind == "f":
+        return Tensor._constant(result.dtype.type(a))
+    return Tensor._constant(np.asarray(a))
 
 
 def _check_finite_forward(prim, arrays, data):

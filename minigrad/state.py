@@ -6,7 +6,7 @@ attribute lookup per switch.
 
 
 class _State:
-    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer")
+    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer", "wants")
 
     def __init__(self):
         self.grad_enabled = True
@@ -16,6 +16,8 @@ class _State:
         # an object with on_node(node, grad) and on_edge(node, position, input, grad),
         # told about every gradient of a backward pass (graph capture uses it)
         self.observer = None
+        # during a VJP call: which of the node's inputs need a gradient
+        self.wants = ()
 
 
 STATE = _State()

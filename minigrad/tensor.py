@@ -4,9 +4,15 @@ A node records the primitive that made it, its inputs as an ordered tuple, the
 op's static attributes, the name scope active at creation, and the user's
 file:line. 0-d tensors are the scalar engine.
 """
+from itertools import count
+
 import numpy as np
 
 from .state import STATE
+
+# Every tensor gets the next number when it is made. An op's output is made after
+# its inputs, so sorting nodes by this number is a topological order.
+_creation_counter = count()
 
 
 class Tensor:
@@ -17,7 +23,7 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "grad", "_prim", "_inputs", "_attrs",
                  "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name",
-                 "__weakref__")
+                 "_seq", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to our reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -40,6 +46,7 @@ class Tensor:
         self._hooks = None
         self._grad_of = None
         self.name = None
+        self._seq = next(_creation_counter)
 
     @classmethod
     def _constant(cls, data):
@@ -56,6 +63,7 @@ class Tensor:
         t._hooks = None
         t._grad_of = None
         t.name = None
+        t._seq = next(_creation_counter)
         return t
 
     @classmethod
@@ -73,6 +81,7 @@ class Tensor:
         t._hooks = None
         t._grad_of = grad_of
         t.name = None
+        t._seq = next(_creation_counter)
         return t
 
     # ------------------------------------------------------------------ info
@@ -125,8 +134,8 @@ class Tensor:
         return self.data.shape[0]
 
     def numpy(self):
-        """The data as a numpy array (shared, not copied). Use `.detach()` semantics."""
-        return self.data
+        """The data as a numpy array (shared with the tensor, not copied)."""
+        return np.asarray(self.data)
 
     def item(self):
         if self.data.size != 1:

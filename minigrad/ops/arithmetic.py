@@ -1,7 +1,7 @@
 """Arithmetic: + - * / ** and negation, broadcasting like numpy."""
 import numpy as np
 
-from ..registry import primitive
+from ..registry import primitive, wants
 
 
 @primitive("add")
@@ -21,7 +21,7 @@ def sub(x, y):
 
 @sub.defvjp
 def sub_vjp(g, out, x, y):
-    return g, (-g if y.requires_grad else None)
+    return g, (-g if wants(1) else None)
 
 
 @primitive("mul")
@@ -31,7 +31,7 @@ def mul(x, y):
 
 @mul.defvjp
 def mul_vjp(g, out, x, y):
-    return (g * y if x.requires_grad else None), (g * x if y.requires_grad else None)
+    return (g * y if wants(0) else None), (g * x if wants(1) else None)
 
 
 @primitive("div")
@@ -41,8 +41,8 @@ def div(x, y):
 
 @div.defvjp
 def div_vjp(g, out, x, y):
-    gx = g / y if x.requires_grad else None
-    gy = -(g * x) / (y * y) if y.requires_grad else None
+    gx = g / y if wants(0) else None
+    gy = -(g * x) / (y * y) if wants(1) else None
     return gx, gy
 
 
@@ -63,8 +63,8 @@ def pow(x, y):
 
 @pow.defvjp
 def pow_vjp(g, out, x, y):
-    gx = g * y * x ** (y - 1) if x.requires_grad else None
-    gy = g * out * log_for_pow(x) if y.requires_grad else None
+    gx = g * y * x ** (y - 1) if wants(0) else None
+    gy = g * out * log_for_pow(x) if wants(1) else None
     return gx, gy
 
 

@@ -1,7 +1,7 @@
 """Joining and splitting: concat, stack (split is a view of slices)."""
 import numpy as np
 
-from ..registry import primitive
+from ..registry import primitive, wants
 from .indexing import getitem
 
 
@@ -20,10 +20,10 @@ def concat_explain(*xs, axis=0):
 def concat_vjp(g, out, *xs, axis=0):
     grads, start = [], 0
     ax = axis % out.ndim
-    for x in xs:
+    for i, x in enumerate(xs):
         stop = start + x.shape[ax]
         index = (slice(None),) * ax + (slice(start, stop),)
-        grads.append(getitem(g, index=index) if x.requires_grad else None)
+        grads.append(getitem(g, index=index) if wants(i) else None)
         start = stop
     return tuple(grads)
 
@@ -41,8 +41,8 @@ def stack_explain(*xs, axis=0):
 @stack.defvjp
 def stack_vjp(g, out, *xs, axis=0):
     ax = axis % out.ndim
-    return tuple(getitem(g, index=(slice(None),) * ax + (i,)) if x.requires_grad else None
-                 for i, x in enumerate(xs))
+    return tuple(getitem(g, index=(slice(None),) * ax + (i,)) if wants(i) else None
+                 for i in range(len(xs)))
 
 
 def split(x, split_size_or_sections, axis=0):

@@ -7,8 +7,7 @@ import builtins
 
 import numpy as np
 
-from ..registry import primitive
-from ..tensor import Tensor
+from ..registry import primitive, value
 from .shape import expand, reshape
 
 
@@ -76,10 +75,10 @@ def var_vjp(g, out, x, axis=None, keepdims=False, correction=1):
 
 def _extremum_vjp(g, out, x, axis, keepdims):
     # ties share the gradient equally, as torch.amax/amin do
-    peak = out.data if keepdims else out.data.reshape(keepdims_shape(x.shape, axis))
-    hits = (x.data == peak).astype(x.data.dtype)
+    peak = value(out) if keepdims else np.reshape(value(out), keepdims_shape(x.shape, axis))
+    hits = (value(x) == peak).astype(x.dtype)
     hits /= hits.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
-    return (_grad_back_to(g, x, axis, keepdims) * Tensor._constant(hits),)
+    return (_grad_back_to(g, x, axis, keepdims) * hits,)
 
 
 @primitive("max")

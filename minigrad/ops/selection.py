@@ -1,14 +1,12 @@
 """Elementwise selection: maximum, minimum, where; and comparisons (no gradient)."""
 import numpy as np
 
-from ..registry import primitive
-from ..tensor import Tensor
+from ..registry import primitive, value, wants
 
 
 def _share(condition, tie, like):
     """Weights of the first operand: 1 where chosen, 0.5 on ties (as PyTorch)."""
-    weights = condition.astype(like.dtype) + 0.5 * tie.astype(like.dtype)
-    return Tensor._constant(weights)
+    return condition.astype(like.dtype) + 0.5 * tie.astype(like.dtype)
 
 
 @primitive("maximum")
@@ -18,7 +16,7 @@ def maximum(x, y):
 
 @maximum.defvjp
 def maximum_vjp(g, out, x, y):
-    share_x = _share(x.data > y.data, x.data == y.data, out.data)
+    share_x = _share(value(x) > value(y), value(x) == value(y), out)
     return g * share_x, g * (1 - share_x)
 
 
@@ -29,7 +27,7 @@ def minimum(x, y):
 
 @minimum.defvjp
 def minimum_vjp(g, out, x, y):
-    share_x = _share(x.data < y.data, x.data == y.data, out.data)
+    share_x = _share(value(x) < value(y), value(x) == value(y), out)
     return g * share_x, g * (1 - share_x)
 
 
@@ -40,9 +38,9 @@ def where(condition, x, y):
 
 @where.defvjp
 def where_vjp(g, out, condition, x, y):
-    chosen = Tensor._constant(condition.data.astype(g.data.dtype))
-    return None, (g * chosen if x.requires_grad else None), \
-        (g * (1 - chosen) if y.requires_grad else None)
+    chosen = np.asarray(value(condition)).astype(g.dtype)
+    return None, (g * chosen if wants(1) else None), \
+        (g * (1 - chosen) if wants(2) else None)
 
 
 def _comparison(name, fn):

@@ -1,0 +1,153 @@
+"""Engine benchmarks (issue: the engine): min-char-rnn vs numpy, scalar MLP vs micrograd,
+per-op overhead.
+
+Run from the repository root:  python -m benchmarks.bench_engine
+"""
+import numpy as np
+
+import minigrad as mg
+from benchmarks.baselines import micrograd_mlp, min_char_rnn_numpy
+from benchmarks.timing import best_time, print_table
+
+
+# ----------------------------------------------------------------- min-char-rnn
+def min_char_rnn_minigrad(params, inputs, targets, h0, clip=5.0):
+    """The min-char-rnn workload written as a user would with minigrad ops.
+
+    Wxh @ onehot(x_t) is the column Wxh[:, x_t]: one gather for all steps.
+    """
+    Wxh, Whh, Why, bh, by = (params[k] for k in ("Wxh", "Whh", "Why", "bh", "by"))
+    steps = len(inputs)
+    projected = Wxh[:, inputs] + bh                      # (H, T)
+    h = h0
+    states = []
+    for t in range(steps):
+        h = (Whh @ h + projected[:, t:t + 1]).tanh()     # (H, 1)
+        states.append(h)
+    logits = Why @ mg.concat(states, axis=1) + by        # (V, T)
+    loss = -logits.log_softmax(axis=0)[targets, np.arange(steps)].sum()
+    for p in (Wxh, Whh, Why, bh, by):
+        p.grad = None
+    loss.backward()
+    for p in (Wxh, Whh, Why, bh, by):
+        p.grad = p.grad.clip(-clip, clip)
+    return loss, h
+
+
+def bench_min_char_rnn(dtype=np.float64):
+    raw = min_char_rnn_numpy.make_params(seed=0, dtype=dtype)
+    inputs, targets, h0 = min_char_rnn_numpy.make_batch(seed=0, dtype=dtype)
+    params = {k: mg.tensor(v, requires_grad=True) for k, v in raw.items()}
+    h0_t = mg.tensor(h0)
+    loss, _ = min_char_rnn_minigrad(params, inputs, targets, h0_t)
+    ref_loss, ref_grads, _ = min_char_rnn_numpy.loss_and_grads(raw, inputs, targets, h0)
+    for k in raw:  # same workload, same answer
+        np.testing.assert_allclose(params[k].grad.data, ref_grads[k], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(loss.item(), ref_loss, rtol=1e-5)
+    t_numpy = best_time(lambda: min_char_rnn_numpy.loss_and_grads(raw, inputs, targets, h0),
+                        repeat=7, number=20)
+    t_mg = best_time(lambda: min_char_rnn_minigrad(params, inputs, targets, h0_t),
+                     repeat=7, number=20)
+    return t_mg, t_numpy
+
+
+# -------------------------------------------------------------- scalar engine MLP
+class ScalarMLP:
+    """2-16-16-1 MLP of 0-d tensors, neuron by neuron, as micrograd builds it."""
+
+    def __init__(self, weights):
+        self.layers = [([[mg.tensor(w, requires_grad=True) for w in row] for row in W],
+                        [mg.tensor(b, requires_grad=True) for b in bias])
+                       for W, bias in weights]
+
+    def parameters(self):
+        for W, bias in self.layers:
+            for row in W:
+                yield from row
+            yield from bias
+
+    def __call__(self, x):
+        for i, (W, bias) in enumerate(self.layers):
+            out = []
+            for row, b in zip(W, bias):
+                act = b
+                for w, xi in zip(row, x):
+                    act = act + w * xi
+                out.append(act.relu() if i < len(self.layers) - 1 else act)
+            x = out
+        return x[0]
+
+
+def scalar_mlp_step(model, X, y):
+    for p in model.parameters():
+        p.grad = None
+    loss = 0.0
+    for xi, yi in zip(X, y):
+        diff = model([float(v) for v in xi]) - float(yi)
+        loss = diff * diff + loss
+    loss.backward()
+    return loss
+
+
+def bench_scalar_mlp():
+    X, y = micrograd_mlp.make_points(seed=0)
+    reference = micrograd_mlp.make_model(seed=0)
+    weights = micrograd_mlp.model_weights(reference)
+    previous = mg.get_default_dtype()
+    mg.set_default_dtype(mg.float64)
+    try:
+        model = ScalarMLP([(W.tolist(), b.tolist()) for W, b in weights])
+        loss = scalar_mlp_step(model, X, y)
+        ref_loss, _ = micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)
+        np.testing.assert_allclose(loss.item(), ref_loss, rtol=1e-9)
+        t_mg = best_time(lambda: scalar_mlp_step(model, X, y), repeat=3, number=1)
+    finally:
+        mg.set_default_dtype(previous)
+    t_micro = best_time(lambda: micrograd_mlp.micrograd_step(reference, X, y), repeat=3, number=1)
+    return t_mg, t_micro, model
+
+
+# ------------------------------------------------------------------ per-op overhead
+def bench_op_overhead(n=2000):
+    x = mg.randn(8, requires_grad=True)
+    y = mg.full((8,), 1.0)  # stays finite over a long chain
+
+    def forward_chain():
+        h = x
+        for _ in range(n):
+            h = h * y
+        return h
+
+    def forward_backward():
+        forward_chain().sum().backward()
+
+    a, b = x.data, y.data
+
+    def numpy_chain():
+        h = a
+        for _ in range(n):
+            h = h * b
+        return h
+
+    t_np = best_time(numpy_chain, repeat=5)
+    t_fwd = best_time(forward_chain, repeat=5)
+    t_both = best_time(forward_backward, repeat=5)
+    return t_np / n, t_fwd / n, (t_both - t_fwd) / n
+
+
+def main():
+    t_mg, t_np = bench_min_char_rnn()
+    t_mlp, t_micro, _ = bench_scalar_mlp()
+    t_np_op, t_fwd_op, t_bwd_op = bench_op_overhead()
+    print("min-char-rnn (T=25, H=100, V=65, float64, fwd+bwd+clip): minigrad / numpy BPTT")
+    print_table([("numpy BPTT", t_np, 1.0), ("minigrad", t_mg, t_mg / t_np)])
+    print("\nscalar engine: 2-16-16-1 MLP of 0-d tensors, 50 points, fwd+bwd")
+    print_table([("micrograd 0.1.0", t_micro, 1.0), ("minigrad", t_mlp, t_mlp / t_micro)])
+    print(f"  minigrad is {t_micro / t_mlp:.2f}x faster than micrograd")
+    print("\nper-op overhead, elementwise mul of 8 floats (microseconds per op)")
+    print(f"  numpy {t_np_op * 1e6:.2f} us | minigrad forward {t_fwd_op * 1e6:.2f} us | "
+          f"minigrad backward {t_bwd_op * 1e6:.2f} us")
+
+
+if __name__ == "__main__":
+    main()
