@@ -6,6 +6,7 @@ RNN this is BPTT written out term by term. Only for small scalar graphs: the
 number of paths grows exponentially with depth in general.
 """
 import networkx as nx
+import numpy as np
 
 from ..autograd import grad as _grad
 from ..grad_mode import enable_grad
@@ -17,8 +18,8 @@ def local_derivative(graph, node_id, input_index):
     """d node / d (its input at `input_index`) for a scalar op, by running the node's
     primitive again on fresh leaves holding the same values and differentiating it."""
     tensor = graph.tensor(node_id)
-    leaves = [Tensor(inp.data, requires_grad=inp.data.dtype.kind == "f")
-              for inp in tensor._inputs]
+    arrays = [np.asarray(inp.data) for inp in tensor._inputs]   # 0-d data may be np scalars
+    leaves = [Tensor(a, requires_grad=a.dtype.kind == "f", dtype=a.dtype) for a in arrays]
     with enable_grad():
         out = tensor._prim(*leaves, **(tensor._attrs or {}))
         (derivative,) = _grad(out, leaves[input_index])
