@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import tensor as tensor_module
+from ..registry import apply
 from ..tensor import Tensor
 from . import arithmetic as A
 from . import indexing, joining, linalg, reductions, selection, shape, unary
@@ -9,13 +10,15 @@ from . import softmax_family as softmax
 
 
 def _pow(x, exponent):
+    if isinstance(exponent, np.number):
+        exponent = exponent.item()  # a numpy scalar exponent acts like a Python number
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-        return A.pow_const(x, exponent=exponent)
-    return A.pow(x, exponent)
+        return apply(A.pow_const, (x,), {"exponent": exponent})
+    return apply(A.pow, (x, exponent), {})
 
 
 def _rpow(x, base):
-    return A.pow(base, x)
+    return apply(A.pow, (base, x), {})
 
 
 def _reshape(x, *shape):
@@ -80,8 +83,7 @@ def _unsqueeze(x, dim):
 
 
 def _getitem(x, index):
-    index = indexing.normalize_index(index)
-    return indexing.getitem(x, index=index)
+    return apply(indexing.getitem, (x,), {"index": indexing.normalize_index(index)})
 
 
 def _reduction(prim):
@@ -140,24 +142,41 @@ def _leaky_relu(x, negative_slope=0.01):
     return unary.leaky_relu(x, negative_slope=negative_slope)
 
 
+def _method(prim):
+    """A Tensor method calling `prim` straight through `apply` (self is a Tensor)."""
+    def method(self, *args, **attrs):
+        return apply(prim, (self,) + args, attrs)
+    method.__name__ = prim.name
+    return method
+
+
+def _reflected(prim):
+    def method(self, other):
+        return apply(prim, (other, self), {})
+    method.__name__ = "r" + prim.name
+    return method
+
+
 METHODS = {
-    "__add__": A.add, "__radd__": lambda x, y: A.add(y, x),
-    "__sub__": A.sub, "__rsub__": lambda x, y: A.sub(y, x),
-    "__mul__": A.mul, "__rmul__": lambda x, y: A.mul(y, x),
-    "__truediv__": A.div, "__rtruediv__": lambda x, y: A.div(y, x),
+    "__add__": _method(A.add), "__radd__": _reflected(A.add),
+    "__sub__": _method(A.sub), "__rsub__": _reflected(A.sub),
+    "__mul__": _method(A.mul), "__rmul__": _reflected(A.mul),
+    "__truediv__": _method(A.div), "__rtruediv__": _reflected(A.div),
     "__pow__": _pow, "__rpow__": _rpow,
-    "__neg__": A.neg, "__pos__": lambda x: x,
-    "__matmul__": linalg.matmul, "__rmatmul__": lambda x, y: linalg.matmul(y, x),
+    "__neg__": _method(A.neg), "__pos__": lambda x: x,
+    "__matmul__": _method(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
     "__abs__": unary.abs,
     "__eq__": selection.eq, "__ne__": selection.ne, "__lt__": selection.lt,
     "__le__": selection.le, "__gt__": selection.gt, "__ge__": selection.ge,
     "__invert__": selection.logical_not,
     "__and__": selection.logical_and, "__or__": selection.logical_or,
     "__getitem__": _getitem,
-    "add": A.add, "sub": A.sub, "mul": A.mul, "div": A.div, "neg": A.neg, "pow": _pow,
-    "matmul": linalg.matmul,
-    "exp": unary.exp, "log": unary.log, "sqrt": unary.sqrt, "abs": unary.abs,
-    "tanh": unary.tanh, "sigmoid": unary.sigmoid, "relu": unary.relu,
+    "add": _method(A.add), "sub": _method(A.sub), "mul": _method(A.mul),
+    "div": _method(A.div), "neg": _method(A.neg), "pow": _pow,
+    "matmul": _method(linalg.matmul),
+    "exp": _method(unary.exp), "log": _method(unary.log), "sqrt": _method(unary.sqrt),
+    "abs": _method(unary.abs), "tanh": _method(unary.tanh), "sigmoid": _method(unary.sigmoid),
+    "relu": _method(unary.relu),
     "leaky_relu": _leaky_relu, "softplus": unary.softplus, "clip": _clip, "clamp": _clip,
     "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
     "max": _reduction(reductions.max), "min": _reduction(reductions.min),
