@@ -21,7 +21,9 @@ from types import MethodType
 import numpy as np
 
 from .errors import AnomalyError, op_error
-from .source import format_location, user_location
+from sys import _getframe
+
+from .source import _is_internal, format_location, is_internal_code, user_location
 from .state import STATE
 
 PRIMITIVES = {}
@@ -123,6 +125,8 @@ def apply(prim, args, attrs):
             arrays.append(a.data)
         else:
             all_tensors = False
+            if isinstance(a, np.number):
+                a = a.item()  # numpy scalars mix in like Python numbers, as in PyTorch
             arrays.append(a)  # Python numbers go to numpy as weak scalars
     try:
         data = prim.forward(*arrays, **attrs)
@@ -135,8 +139,18 @@ def apply(prim, args, attrs):
     if needs_grad and state.grad_enabled and prim.differentiable:
         inputs = args if all_tensors else tuple(
             [a if isinstance(a, Tensor) else _constant_input(a, data) for a in args])
-        return Tensor._node(data, prim, inputs, attrs, state.scope,
-                            user_location(2), state.backward_of)
+        # the user's line: the first frame outside minigrad (inlined: this is the hot path)
+        frame = _getframe(1)
+        while frame is not None:
+            code = frame.f_code
+            internal = _is_internal.get(code)
+            if internal is None:
+                internal = is_internal_code(code)
+            if not internal:
+                break
+            frame = frame.f_back
+        source = None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+        return Tensor._node(data, prim, inputs, attrs, state.scope, source, state.backward_of)
     return Tensor._constant(data)
 
 
