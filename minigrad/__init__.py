@@ -24,6 +24,8 @@ from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradErro
                      ShapeError)
 
 from . import nn
+from . import optim
+from .io import save, load
 from .graph import trace
 from .graph import bptt
 

@@ -2,3 +2,13 @@
 from .parameter import Parameter
 from .module import Module
 from . import functional
+from . import init
+from . import utils
+from .activation import ReLU, Sigmoid, Tanh
+from .container import Sequential
+from .conv import Conv1d
+from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten
+from .linear import Linear
+from .pooling import AvgPool1d, MaxPool1d

@@ -1,0 +1,15 @@
+"""The affine map y = x W^T + b."""
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b.
+
+    Args:
+        input: (*, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
+    Returns:
+        (*, out_features).
+    """
+    out = input @ weight.mT
+    return out if bias is None else out + bias

@@ -1,0 +1,61 @@
+"""1-d max and average pooling over the last axis, built on `unfold1d`.
+
+Shape letters: N batch, C channels, L length, K kernel size.
+"""
+import numpy as np
+
+from ...tensor import Tensor
+from .conv import output_length, pad1d, unfold1d
+
+
+def _geometry(length, kernel_size, stride, padding, dilation, ceil_mode):
+    """Output length and the extra right padding that ceil_mode's last window needs."""
+    stride = kernel_size if stride is None else stride
+    if padding > kernel_size // 2:
+        raise ValueError(f"pad should be at most half of the kernel size, got padding="
+                         f"{padding} and kernel_size={kernel_size}")
+    length_out = output_length(length + 2 * padding, kernel_size, stride, dilation, ceil_mode)
+    if ceil_mode and (length_out - 1) * stride >= length + padding:
+        length_out -= 1  # the last window must start inside the input or the left padding
+    needed = (length_out - 1) * stride + dilation * (kernel_size - 1) + 1
+    return stride, length_out, max(0, needed - (length + 2 * padding))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """out[..., l] = max_k x_pad[..., l*stride + k*dilation], padding never chosen.
+
+    Args:
+        input: (N, C, L) or (C, L).
+        stride: defaults to kernel_size.
+        padding: implicit -inf on both sides, at most kernel_size // 2.
+    Returns:
+        (N, C, L_out) with L_out = floor_or_ceil((L + 2p - dilation*(K-1) - 1) / stride) + 1.
+    """
+    stride, length_out, extra = _geometry(input.shape[-1], kernel_size, stride, padding,
+                                          dilation, ceil_mode)
+    lowest = np.finfo(input.dtype).min  # finite, so that anomaly mode does not trip on it
+    padded = pad1d(input, padding, padding + extra, value=lowest)
+    return unfold1d(padded, kernel_size, stride, dilation, length_out).max(axis=-1)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """out[..., l] = sum_k x_pad[..., l*stride + k] / D_l  (zero padding).
+
+    D_l counts the window's positions inside the padded input (count_include_pad=True)
+    or inside the input itself (False); positions beyond it that ceil_mode adds never count.
+
+    Args:
+        input: (N, C, L) or (C, L). stride defaults to kernel_size.
+    Returns:
+        (N, C, L_out).
+    """
+    length = input.shape[-1]
+    stride, length_out, extra = _geometry(length, kernel_size, stride, padding, 1, ceil_mode)
+    padded = pad1d(input, padding, padding + extra, value=0.0)
+    sums = unfold1d(padded, kernel_size, stride, 1, length_out).sum(axis=-1)
+    starts = np.arange(length_out) * stride - padding  # in input coordinates
+    positions = starts[:, None] + np.arange(kernel_size)[None, :]
+    low, high = (-padding, length + padding) if count_include_pad else (0, length)
+    divisor = ((positions >= low) & (positions < high)).sum(axis=1).astype(input.dtype)
+    return sums / Tensor._constant(divisor)

@@ -1,0 +1,50 @@
+"""Gradient clipping: `clip_grad_norm_` and `clip_grad_value_` (as torch.nn.utils)."""
+import numpy as np
+
+from ...tensor import Tensor
+
+
+def _with_grads(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scale all gradients together so that their joint norm is at most `max_norm`.
+
+    total = (sum_p ||g_p||_q^q)^(1/q)  (q = norm_type; max_p max|g_p| for q = inf).
+    If total > max_norm, each g_p becomes g_p * max_norm / (total + 1e-6).
+
+    Returns:
+        total, the norm before clipping, as a 0-d float64 tensor.
+    """
+    params = _with_grads(parameters)
+    norm_type = float(norm_type)
+    if not params:
+        return Tensor._constant(np.asarray(0.0))
+    grads = [p.grad.data.astype(np.float64) for p in params]
+    if norm_type == np.inf:
+        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    else:
+        norms = [np.linalg.norm(g.ravel(), ord=norm_type) for g in grads]
+        total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is "
+                           f"non-finite ({total}), so it cannot be clipped; pass "
+                           f"error_if_nonfinite=False to scale them anyway")
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient < 1.0:
+        for p in params:  # (a non-finite total gives NaN gradients, as in PyTorch)
+            # a fresh Tensor and array per parameter: nothing shared gets scaled twice
+            with np.errstate(invalid="ignore"):
+                scaled = (p.grad.data * coefficient).astype(p.grad.data.dtype)
+            p.grad = Tensor._constant(scaled)
+    return Tensor._constant(np.asarray(total))
+
+
+def clip_grad_value_(parameters, clip_value):
+    """Clamp every gradient entry into [-clip_value, clip_value]."""
+    clip_value = float(clip_value)
+    for p in _with_grads(parameters):
+        p.grad = Tensor._constant(np.clip(p.grad.data, -clip_value, clip_value))
