@@ -6,7 +6,9 @@ shared weight is a sum over the time steps where it is used:
     dL/dW = sum_t  dL/dh_t * dh_t/dW|_t       (the "|_t" is the local use at step t)
 
 `per_step_grads` returns those terms, one per step, read off the engine's edge
-gradients (an observer on the backward pass); `hidden_grad_norms` returns
+gradients (an observer on the backward pass; ops outside the time steps that sit
+between the weight and its uses, such as W_hh.T taken once before the loop, are
+replayed on their own so their gradient can be split by step); `hidden_grad_norms` returns
 ||dL/dh_t|| (the quantity that vanishes or explodes); `enumerate_paths` (paths.py)
 lists, on small scalar graphs, every path from a weight to the loss with the
 product of local derivatives along it.
@@ -14,72 +16,128 @@ product of local derivatives along it.
 import numpy as np
 
 from ..autograd import grad as _grad
-from .capture import observing, parse_scope
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+from .capture import _walk, observing, parse_scope
 from .paths import enumerate_paths  # noqa: F401  (part of mg.bptt)
 
 __all__ = ["per_step_grads", "hidden_grad_norms", "enumerate_paths"]
 
 
 class _StepCollector:
-    """Observer summing the gradients that flow into `param`, keyed by the time step
-    of the op that used it (None for uses outside any "t{k}" scope)."""
+    """Observer keeping the gradients that enter `region` (param and the untimed ops
+    computed from it) from an op scoped at a time step, summed per (step, tensor)."""
 
-    def __init__(self, param):
-        self.param = param
-        self.terms = {}
+    def __init__(self, region):
+        self.region = region
+        self.terms = {}           # step -> {id(tensor): (tensor, summed gradient array)}
         self._steps = {}
 
     def on_node(self, node, grad):
         pass
 
     def on_edge(self, node, position, input, grad):
-        if input is not self.param:
+        if id(input) not in self.region:
             return
+        step = self._step_of(node)
+        if step is None:
+            return                # an op inside the region: the pull-back covers it
+        bucket = self.terms.setdefault(step, {})
+        previous = bucket.get(id(input))
+        value = np.asarray(grad.data)
+        bucket[id(input)] = (input, value if previous is None else previous[1] + value)
+
+    def _step_of(self, node):
         step = self._steps.get(node.scope, -1)
         if step == -1:
             step = self._steps[node.scope] = parse_scope(node.scope)["time_step"]
-        contribution = np.asarray(grad.data, dtype=np.float64)
-        previous = self.terms.get(step)
-        self.terms[step] = contribution if previous is None else previous + contribution
+        return step
+
+
+def _region(loss, param):
+    """param plus every op outside any time step computed (partly) from it, in
+    topological order: the weight's transpose taken once before the loop, the
+    input projection of a whole sequence, a cast..."""
+    region, order = {id(param): param}, []
+    for node in _walk([loss]):
+        if node._prim is None or id(node) == id(param):
+            continue
+        if parse_scope(node.scope)["time_step"] is None and \
+                any(id(i) in region for i in node._inputs):
+            region[id(node)] = node
+            order.append(node)
+    return region, order
+
+
+def _pull_back(param, order, frontier):
+    """d/dparam of the region ops given the gradients at `frontier` ({id: (tensor, grad)}),
+    along paths inside the region only (the region is replayed on a fresh leaf, every
+    other input detached)."""
+    leaf_data = np.asarray(param.data)
+    leaf = Tensor(leaf_data, requires_grad=True, dtype=leaf_data.dtype)
+    replica = {id(param): leaf}
+    with enable_grad():
+        for node in order:
+            args = [replica[id(i)] if id(i) in replica else i.detach() for i in node._inputs]
+            replica[id(node)] = node._prim(*args, **(node._attrs or {}))
+        outputs = [replica[key] for key in frontier]
+        seeds = [Tensor(np.asarray(g), dtype=np.asarray(g).dtype) for _, g in frontier.values()]
+        (result,) = _grad(outputs, [leaf], grad_outputs=seeds, allow_unused=True)
+    return np.zeros(param.shape) if result is None else np.asarray(result.data, np.float64)
 
 
 def per_step_grads(loss, param, gradient=None, outside="error"):
     """The contribution of each time step to d loss / d param.
 
-    Term t sums the gradients flowing into `param` through the ops that use it
-    inside scope "t{t}" (the innermost time scope of the op). Steps where param is
-    not used give zeros. The graph is retained (usable again) and no `.grad` is
-    touched.
+    Term t is the gradient reaching `param` through the ops scoped at time step t
+    (innermost "t{t}" scope) that use it. Ops outside any time step that sit between
+    param and those uses (the transpose of W_hh taken once before the loop, the
+    input projection x @ W_ih.T of the whole sequence, sliced per step) are seen
+    through: their gradient is split by the step of the op that consumed them.
+    Steps where param is not used give zeros. The graph is retained (usable again)
+    and no `.grad` is touched.
 
     Args:
         loss: scalar Tensor (or pass `gradient` for a non-scalar one).
         param: a Tensor that `loss` depends on (a parameter, usually).
-        outside: what to do with uses of param outside any time step:
-            "error" (default) raises ValueError; "append" adds them as one extra
-            last row, so the rows still sum to the full gradient.
+        outside: what to do when param also reaches the loss without passing
+            through any time step (e.g. loss = h_T * w): "error" (default) raises
+            ValueError; "append" adds that part as one extra last row, so the rows
+            still sum to the full gradient.
     Returns:
         numpy float64 array (T, *param.shape), T = 1 + the largest time step
         (+1 row with outside="append"); its sum over axis 0 is d loss / d param.
     """
     if outside not in ("error", "append"):
         raise ValueError(f"per_step_grads: outside must be 'error' or 'append', got {outside!r}")
-    collector = _StepCollector(param)
+    region, order = _region(loss, param)
+    collector = _StepCollector(region)
     with observing(collector):
         _grad(loss, param, grad_outputs=gradient, retain_graph=True)
     terms = collector.terms
-    loose = terms.pop(None, None)
-    if loose is not None and outside == "error":
-        raise ValueError(
-            "per_step_grads: the parameter is also used outside any time step (an op "
-            "without a 't{k}' scope); pass outside='append' to get those uses as an "
-            "extra last row")
+    loose = None
+    if id(loss) in region:            # the loss itself is an untimed op on param
+        seed = np.ones(loss.shape) if gradient is None else np.asarray(
+            gradient.data if isinstance(gradient, Tensor) else gradient)
+        loose = {id(loss): (loss, seed.astype(np.asarray(loss.data).dtype))}
+        if outside == "error":
+            raise ValueError(
+                "per_step_grads: the parameter also reaches the loss through ops outside "
+                "any time step (no 't{k}' scope); pass outside='append' to get that part "
+                "as an extra last row")
     steps = 1 + max(terms) if terms else 0
     result = np.zeros((steps + (loose is not None),) + tuple(param.shape))
-    for step, contribution in terms.items():
-        result[step] = contribution
+    for step, frontier in terms.items():
+        result[step] = _pull_back_or_direct(param, order, frontier)
     if loose is not None:
-        result[-1] = loose
+        result[-1] = _pull_back(param, order, loose)
     return result
+
+
+def _pull_back_or_direct(param, order, frontier):
+    if len(frontier) == 1 and id(param) in frontier:   # used directly: nothing to replay
+        return np.asarray(frontier[id(param)][1], dtype=np.float64)
+    return _pull_back(param, order, frontier)
 
 
 def hidden_grad_norms(loss, states, gradient=None):

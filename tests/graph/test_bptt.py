@@ -202,3 +202,82 @@ def test_enumerate_paths_refuses_too_many_and_non_scalar():
     v = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match="scalar"):
         mg.bptt.enumerate_paths((v * v).sum(), v)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_per_step_grads_through_a_recurrent_layer_match_per_step_weight_copies(name):
+    """models.* transpose W_hh once before the loop and project the whole input
+    sequence with W_ih at once; per_step_grads must still split by time step. The
+    reference unrolls one cell per step, each with its own copy of the weights, so
+    the gradient of copy t is exactly step t's term."""
+    import models
+    T, N, D, H = 4, 2, 3, 2
+    mg.manual_seed(3)
+    layer = getattr(models, name)(D, H).double()
+    rng = np.random.default_rng(3)
+    xs = rng.normal(size=(T, N, D))
+    v = mg.tensor(rng.normal(size=(N, H)))
+    output, _ = layer(mg.tensor(xs))
+    loss = (output[-1] * v).sum()
+
+    cells = []
+    for _ in range(T):
+        cell = getattr(models, name + "Cell")(D, H).double()
+        cell.load_state_dict({k: layer.state_dict()[k + "_l0"] for k in cell.state_dict()})
+        cells.append(cell)
+    state = None
+    for t, cell in enumerate(cells):
+        x_t = mg.tensor(xs[t])
+        state = cell(x_t) if state is None else cell(x_t, state)
+    h_last = state[0] if isinstance(state, tuple) else state
+    reference_loss = (h_last * v).sum()
+    assert reference_loss.item() == pytest.approx(loss.item(), rel=1e-12)
+
+    for short in ("weight_hh", "weight_ih", "bias_hh"):
+        terms = mg.bptt.per_step_grads(loss, getattr(layer, short + "_l0"))
+        expected = np.stack([g.data for g in mg.grad(
+            reference_loss, [getattr(c, short) for c in cells], retain_graph=True)])
+        assert terms.shape == expected.shape
+        np.testing.assert_allclose(terms, expected, rtol=1e-9, atol=1e-13)
+
+
+def test_per_step_grads_two_layer_bidirectional_lstm_sum_to_gradient():
+    import models
+    mg.manual_seed(0)
+    lstm = models.LSTM(3, 2, num_layers=2, bidirectional=True).double()
+    output, _ = lstm(mg.tensor(np.random.default_rng(0).normal(size=(5, 2, 3))))
+    loss = (output * output).sum()
+    for name, param in lstm.named_parameters():
+        terms = mg.bptt.per_step_grads(loss, param)
+        (full,) = mg.grad(loss, param, retain_graph=True)
+        assert terms.shape == (5,) + param.shape, name
+        np.testing.assert_allclose(terms.sum(axis=0), full.data, rtol=1e-9, atol=1e-13)
+        per_step = np.abs(terms).reshape(5, -1).sum(axis=1)
+        if name.startswith("weight_hh"):
+            # W_hh multiplies h = 0 at the first step of its direction: no term there
+            first = 4 if name.endswith("_reverse") else 0
+            assert per_step[first] == 0.0, name
+            per_step = np.delete(per_step, first)
+        assert np.all(per_step > 0), name
+
+
+def test_per_step_grads_param_used_directly_and_through_an_untimed_transpose():
+    data = np.array([[0.5, -0.2], [0.1, 0.3]])
+    h0 = np.array([0.2, 0.4])
+    W = mg.tensor(data, requires_grad=True)
+    Wt = W.T                               # taken once, outside any time step
+    h = mg.tensor(h0)
+    for t in range(3):
+        with mg.name_scope(f"t{t}"):
+            h = (Wt @ h + W @ h).tanh()
+    terms = mg.bptt.per_step_grads(h.sum(), W)
+    # hand BPTT: pre_t = (W^T + W) h_{t-1}; term_t = outer(h_{t-1}, d) + outer(d, h_{t-1})
+    hs = [h0]
+    for _ in range(3):
+        hs.append(np.tanh((data.T + data) @ hs[-1]))
+    dh, expected = np.ones(2), np.zeros((3, 2, 2))
+    for t in reversed(range(3)):
+        delta = dh * (1 - hs[t + 1] ** 2)
+        expected[t] = np.outer(hs[t], delta) + np.outer(delta, hs[t])
+        dh = (data.T + data).T @ delta
+    np.testing.assert_allclose(terms, expected, rtol=1e-12, atol=1e-15)
