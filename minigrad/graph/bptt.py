@@ -58,12 +58,13 @@ def _region(loss, param):
     """param plus every op outside any time step computed (partly) from it, in
     topological order: the weight's transpose taken once before the loop, the
     input projection of a whole sequence, a cast..."""
-    region, order = {id(param): param}, []
+    region, order, timed = {id(param): param}, [], {}
     for node in _walk([loss]):
         if node._prim is None or id(node) == id(param):
             continue
-        if parse_scope(node.scope)["time_step"] is None and \
-                any(id(i) in region for i in node._inputs):
+        if node.scope not in timed:
+            timed[node.scope] = parse_scope(node.scope)["time_step"] is not None
+        if not timed[node.scope] and any(id(i) in region for i in node._inputs):
             region[id(node)] = node
             order.append(node)
     return region, order
