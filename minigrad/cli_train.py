@@ -1,0 +1,61 @@
+"""`minigrad train TASK [--quick] [--epochs N] [--seed S] [--progress] [--out DIR]`.
+
+`register(subparsers)` adds the `train` subcommand to the main CLI's argparse
+subparsers; `main(argv)` runs it on its own (python -m minigrad.cli_train ...).
+"""
+import argparse
+import inspect
+import sys
+import time
+
+from .tasks import TASKS, get_task
+
+
+def add_arguments(parser):
+    parser.add_argument("task", choices=sorted(TASKS) + ["all"], help="the task to train")
+    parser.add_argument("--quick", action="store_true", help="a seconds-long version")
+    parser.add_argument("--epochs", type=int, default=None, help="override the epochs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--progress", action="store_true", help="show tqdm progress bars")
+    parser.add_argument("--out", default=None,
+                        help="directory for charts (adding: gradient norms; seq2seq: "
+                             "attention heatmaps)")
+    parser.set_defaults(func=run_command)
+
+
+def register(subparsers):
+    """Add `train` to an argparse subparsers object."""
+    parser = subparsers.add_parser("train", help="train one of the seeds' tasks end to end",
+                                   description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return parser
+
+
+def run_command(args):
+    if args.epochs is not None and args.epochs < 1:
+        raise SystemExit(f"minigrad train: --epochs {args.epochs}, expected >= 1")
+    names = sorted(TASKS) if args.task == "all" else [args.task]
+    for name in names:
+        module = get_task(name)
+        options = dict(quick=args.quick, epochs=args.epochs, seed=args.seed,
+                       progress=args.progress)
+        if "out_dir" in inspect.signature(module.run).parameters:
+            options["out_dir"] = args.out
+        start = time.perf_counter()
+        results = module.run(**options)
+        results.print()
+        if getattr(results, "sample", None):
+            print(f"sample:\n{results.sample}")
+        print(f"{name}: done in {time.perf_counter() - start:.1f}s", flush=True)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="minigrad train")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
