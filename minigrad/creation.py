@@ -23,7 +23,7 @@ def to_array(data, dtype=None):
     dtype = resolve(dtype)
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):  # numpy scalars too: 0-d data is one
         array = np.array(data, dtype=dtype, copy=True)
         return array[()] if array.ndim == 0 else array
     array = np.array(data, dtype=dtype)
