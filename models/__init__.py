@@ -1,0 +1,18 @@
+"""Recurrent networks on minigrad, with torch.nn's names, shapes and parameter names.
+
+cells.py          RNNCell, LSTMCell, GRUCell (one step, split for hoisting)
+unroll.py         the one time loop every model below runs through
+recurrent.py      RNN, LSTM, GRU (layers, directions, lengths, dropout)
+bidirectional.py  Bidirectional wrapper (Keras style)
+jordan.py         JordanCell, JordanRNN (output recurrence)
+truncated_bptt.py tbptt_chunks, detach_state
+"""
+from .cells import GRUCell, LSTMCell, RNNCell
+from .unroll import unroll, valid_masks
+from .recurrent import GRU, LSTM, RNN
+from .bidirectional import Bidirectional
+from .jordan import JordanCell, JordanRNN
+from .truncated_bptt import detach_state, tbptt_chunks
+
+__all__ = ["RNNCell", "LSTMCell", "GRUCell", "unroll", "valid_masks", "RNN", "LSTM", "GRU",
+           "Bidirectional", "JordanCell", "JordanRNN", "detach_state", "tbptt_chunks"]

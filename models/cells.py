@@ -1,0 +1,249 @@
+"""Single-step recurrent cells: RNNCell, LSTMCell, GRUCell, as in torch.nn.
+
+Every cell splits its step in two, so that the unroll loop (models/unroll.py) can
+hoist the part that does not depend on the state out of the time loop:
+
+    projected = cell.input_projection(x)      # x W_ih^T + bias, any leading shape
+    step = cell.recurrence(recurrent_mask)    # binds W_hh^T once per run
+    output, state = step(projected[t], state)
+
+`state` is a tuple of tensors (`(h,)`, or `(h, c)` for the LSTM); its first entry
+is the one fed back through the recurrent weights (and masked by recurrent dropout).
+`output` is what the loop collects at each step (h for these three cells).
+
+Shape letters: N batch size (absent for unbatched input), H_in input size,
+H hidden size, G gates (1 for RNN, 4 for LSTM, 3 for GRU).
+"""
+import math
+
+import minigrad as mg
+from minigrad.nn import Module, Parameter
+
+
+def uniform_parameter(shape, bound):
+    """A Parameter drawn from U(-bound, bound) with mg.generator(), in the default dtype."""
+    values = mg.generator().uniform(-bound, bound, size=shape)
+    return Parameter(values.astype(mg.get_default_dtype()))
+
+
+def check_state(cell_name, what, state, expected_shape):
+    if tuple(state.shape) != tuple(expected_shape):
+        raise ValueError(f"{cell_name}: {what} has shape {tuple(state.shape)}, "
+                         f"expected {tuple(expected_shape)}")
+
+
+class RecurrentCell(Module):
+    """Parameters and plumbing shared by the three cells.
+
+    Subclasses set `gates` (G) and `state_names`, and write `recurrence`.
+    """
+
+    gates = 1
+    state_names = ("h",)
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__()
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
+                             f">= 1, got {input_size} and {hidden_size}")
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        rows, bound = self.gates * hidden_size, 1.0 / math.sqrt(hidden_size)
+        self.weight_ih = uniform_parameter((rows, input_size), bound)
+        self.weight_hh = uniform_parameter((rows, hidden_size), bound)
+        if bias:
+            self.bias_ih = uniform_parameter((rows,), bound)
+            self.bias_hh = uniform_parameter((rows,), bound)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+
+    # ------------------------------------------------------- the split step
+    def input_projection(self, x):
+        """x W_ih^T + b_ih (+ b_hh where it simply adds): (..., H_in) -> (..., G*H)."""
+        projected = x @ self.weight_ih.T
+        return projected if self.bias_ih is None else projected + self.bias_ih
+
+    def recurrence(self, recurrent_mask=None):
+        """A function `step(projected_t, state) -> (output, new_state)` for one run.
+
+        `recurrent_mask` (broadcastable to h) multiplies h on its way into W_hh only.
+        """
+        raise NotImplementedError
+
+    def step(self, projected, state):
+        """One time step from an already projected input (see `input_projection`)."""
+        return self.recurrence()(projected, state)
+
+    def initial_state(self, batch_shape):
+        """Zeros for every state tensor: a tuple of (*batch_shape, H) tensors."""
+        shape = tuple(batch_shape) + (self.hidden_size,)
+        return tuple(mg.zeros(shape, dtype=self.weight_hh.dtype) for _ in self.state_names)
+
+    # ------------------------------------------------------ PyTorch calling
+    def forward(self, x, hx=None):
+        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: input x has shape {tuple(x.shape)}, "
+                             f"expected (N, {self.input_size}) or ({self.input_size},)")
+        batch_shape = x.shape[:-1]
+        if hx is None:
+            state = self.initial_state(batch_shape)
+        else:
+            state = (hx,) if len(self.state_names) == 1 else tuple(hx)
+            for name, s in zip(self.state_names, state):
+                check_state(type(self).__name__, name, s, batch_shape + (self.hidden_size,))
+        _, new_state = self.step(self.input_projection(x), state)
+        return new_state[0] if len(new_state) == 1 else new_state
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        return text if self.bias else text + ", bias=False"
+
+
+class RNNCell(RecurrentCell):
+    r"""An Elman RNN cell with tanh or ReLU nonlinearity.
+
+    .. math::
+        h' = \tanh(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})     (or ReLU)
+
+    Args:
+        input_size (H_in), hidden_size (H), bias (default True),
+        nonlinearity: "tanh" (default) or "relu".
+
+    Inputs: x, h
+        x: (N, H_in) or (H_in,);  h: (N, H) or (H,), zeros if omitted.
+    Outputs: h'
+        h': (N, H) or (H,).
+
+    Parameters: weight_ih (H, H_in), weight_hh (H, H), bias_ih (H,), bias_hh (H,),
+    all drawn from U(-1/sqrt(H), 1/sqrt(H)).
+    """
+
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', "
+                             f"got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, bias)
+        self.nonlinearity = nonlinearity
+
+    def input_projection(self, x):
+        """x W_ih^T + b_ih + b_hh (both biases are plain sums here): (..., H_in) -> (..., H)."""
+        projected = x @ self.weight_ih.T
+        if self.bias_ih is None:
+            return projected
+        return projected + (self.bias_ih + self.bias_hh)
+
+    def recurrence(self, recurrent_mask=None):
+        w_hh_t = self.weight_hh.T
+        relu = self.nonlinearity == "relu"
+
+        def step(projected, state):
+            h = state[0] if recurrent_mask is None else state[0] * recurrent_mask
+            pre = projected + h @ w_hh_t
+            h_new = pre.relu() if relu else pre.tanh()
+            return h_new, (h_new,)
+        return step
+
+    def extra_repr(self):
+        text = super().extra_repr()
+        return text if self.nonlinearity == "tanh" else text + ", nonlinearity='relu'"
+
+
+class LSTMCell(RecurrentCell):
+    r"""A long short-term memory cell (gate order i, f, g, o as in PyTorch).
+
+    .. math::
+        i = \sigma(W_{ii} x + b_{ii} + W_{hi} h + b_{hi})
+        f = \sigma(W_{if} x + b_{if} + W_{hf} h + b_{hf})
+        g = \tanh(W_{ig} x + b_{ig} + W_{hg} h + b_{hg})
+        o = \sigma(W_{io} x + b_{io} + W_{ho} h + b_{ho})
+        c' = f * c + i * g
+        h' = o * \tanh(c')
+
+    Args:
+        input_size (H_in), hidden_size (H), bias (default True).
+
+    Inputs: x, (h, c)
+        x: (N, H_in) or (H_in,);  h, c: (N, H) or (H,), zeros if omitted.
+    Outputs: (h', c')
+        each (N, H) or (H,).
+
+    Parameters: weight_ih (4H, H_in) = [W_ii; W_if; W_ig; W_io], weight_hh (4H, H),
+    bias_ih (4H,), bias_hh (4H,), all drawn from U(-1/sqrt(H), 1/sqrt(H)).
+    """
+
+    gates = 4
+    state_names = ("h", "c")
+
+    def input_projection(self, x):
+        """x W_ih^T + b_ih + b_hh (both biases are plain sums here): (..., H_in) -> (..., 4H)."""
+        projected = x @ self.weight_ih.T
+        if self.bias_ih is None:
+            return projected
+        return projected + (self.bias_ih + self.bias_hh)
+
+    def recurrence(self, recurrent_mask=None):
+        w_hh_t = self.weight_hh.T
+        H = self.hidden_size
+
+        def step(projected, state):
+            h, c = state
+            if recurrent_mask is not None:
+                h = h * recurrent_mask
+            gates = projected + h @ w_hh_t
+            # one sigmoid over all four gates (g's share is unused): fewer ops per step
+            sig = gates.sigmoid()
+            i, f, o = sig[..., :H], sig[..., H:2 * H], sig[..., 3 * H:]
+            g = gates[..., 2 * H:3 * H].tanh()
+            c_new = f * c + i * g
+            h_new = o * c_new.tanh()
+            return h_new, (h_new, c_new)
+        return step
+
+
+class GRUCell(RecurrentCell):
+    r"""A gated recurrent unit cell (gate order r, z, n as in PyTorch).
+
+    .. math::
+        r = \sigma(W_{ir} x + b_{ir} + W_{hr} h + b_{hr})
+        z = \sigma(W_{iz} x + b_{iz} + W_{hz} h + b_{hz})
+        n = \tanh(W_{in} x + b_{in} + r * (W_{hn} h + b_{hn}))
+        h' = (1 - z) * n + z * h
+
+    The reset gate multiplies W_hn h + b_hn, after the matrix product, as in PyTorch.
+
+    Args:
+        input_size (H_in), hidden_size (H), bias (default True).
+
+    Inputs: x, h
+        x: (N, H_in) or (H_in,);  h: (N, H) or (H,), zeros if omitted.
+    Outputs: h'
+        (N, H) or (H,).
+
+    Parameters: weight_ih (3H, H_in) = [W_ir; W_iz; W_in], weight_hh (3H, H),
+    bias_ih (3H,), bias_hh (3H,), all drawn from U(-1/sqrt(H), 1/sqrt(H)).
+    """
+
+    gates = 3
+
+    def recurrence(self, recurrent_mask=None):
+        w_hh_t = self.weight_hh.T
+        b_hh = self.bias_hh
+        H = self.hidden_size
+
+        def step(projected, state):
+            h = state[0]
+            h_in = h if recurrent_mask is None else h * recurrent_mask
+            hidden = h_in @ w_hh_t
+            if b_hh is not None:
+                hidden = hidden + b_hh
+            rz = (projected[..., :2 * H] + hidden[..., :2 * H]).sigmoid()
+            r, z = rz[..., :H], rz[..., H:]
+            n = (projected[..., 2 * H:] + r * hidden[..., 2 * H:]).tanh()
+            h_new = n + z * (h - n)  # = (1 - z) * n + z * h, one op fewer
+            return h_new, (h_new,)
+        return step
+
+
+CELL_TYPES = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}

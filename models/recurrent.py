@@ -1,0 +1,285 @@
+"""Multi-layer recurrent layers: RNN, LSTM, GRU, with torch.nn's API and parameter names.
+
+Each layer keeps one cell per (layer, direction), bound to the parameters that are
+registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
+`bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
+through the one time loop, `models.unroll.unroll`.
+"""
+import minigrad as mg
+from minigrad import Tensor
+from minigrad.nn import Module
+from minigrad.nn.functional import dropout as dropout_fn
+
+from .cells import GRUCell, LSTMCell, RNNCell
+from .unroll import recurrent_dropout_mask, unroll, valid_masks
+
+SHAPES = r"""
+    Shape letters:
+        N = batch size
+        L = sequence length
+        D = 2 if bidirectional else 1
+        H_in = input_size
+        H_out = hidden_size
+
+    Inputs: input, hx, lengths
+        input: (L, N, H_in), or (N, L, H_in) with ``batch_first=True``, or (L, H_in)
+            for an unbatched sequence (``batch_first`` does not apply to it).
+        hx: initial state(s), each (D * num_layers, N, H_out), or (D * num_layers, H_out)
+            unbatched, indexed ``layer * D + direction``. Zeros if omitted.
+        lengths: optional (N,) ints in [1, L]: PyTorch's packed-sequence semantics.
+            Outputs at t >= length are zero, the final state of each sequence is the
+            one after its own last step, and the reverse direction starts at step
+            length - 1 of each sequence.
+
+    Outputs: output, final state(s)
+        output: (L, N, D * H_out), or (N, L, D * H_out) with ``batch_first=True``, or
+            (L, D * H_out) unbatched: the top layer's h_t (both directions concatenated).
+        h_n (and c_n): (D * num_layers, N, H_out), or (D * num_layers, H_out) unbatched.
+
+    Parameters (k = layer index; ``_reverse`` suffix for the backward direction):
+        weight_ih_l{k}: (G * H_out, H_in) for k = 0, (G * H_out, D * H_out) above
+        weight_hh_l{k}: (G * H_out, H_out)
+        bias_ih_l{k}, bias_hh_l{k}: (G * H_out,)
+        all drawn from U(-1/sqrt(H_out), 1/sqrt(H_out)).
+"""
+
+
+class RecurrentLayer(Module):
+    """What RNN, LSTM and GRU share: parameters, argument checks, layers and directions."""
+
+    cell_type = RNNCell
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, recurrent_dropout=0.0, **cell_options):
+        super().__init__()
+        name = type(self).__name__
+        if num_layers < 1:
+            raise ValueError(f"{name}: num_layers must be >= 1, got {num_layers}")
+        for arg, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"{name}: {arg} must be in [0, 1), got {p}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.cell_options = cell_options
+        D = 2 if bidirectional else 1
+        cells = []
+        for k in range(num_layers):
+            row = []
+            for d in range(D):
+                cell = self.cell_type(input_size if k == 0 else D * hidden_size, hidden_size,
+                                      bias, **cell_options)
+                suffix = f"_l{k}" + ("_reverse" if d else "")
+                for short in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    param = getattr(cell, short)
+                    if param is not None:
+                        setattr(self, short + suffix, param)  # the same Parameter object
+                row.append(cell)
+            cells.append(row)
+        self.cells = cells  # a plain list: the parameters are registered above, by name
+
+    # -------------------------------------------------------------- checks
+    def _error(self, message):
+        return ValueError(f"{type(self).__name__}: {message}")
+
+    def _time_major(self, x):
+        """(L, *batch, H_in) view of the input, and the batch shape ((N,) or ())."""
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, "
+                            f"got {type(x).__name__}")
+        if x.ndim not in (2, 3):
+            raise self._error(f"input must be 3-D (L, N, H_in) or 2-D unbatched (L, H_in); "
+                              f"got shape {tuple(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            raise self._error(f"input has feature size {x.shape[-1]} (shape {tuple(x.shape)}) "
+                              f"but input_size={self.input_size}")
+        if x.shape[0 if x.ndim == 2 or not self.batch_first else 1] == 0:
+            raise self._error(f"input has no time steps (shape {tuple(x.shape)})")
+        if x.ndim == 2:
+            return x, ()
+        if self.batch_first:
+            return x.permute(1, 0, 2), (x.shape[0],)
+        return x, (x.shape[1],)
+
+    def _valid(self, lengths, T, batch_shape):
+        if lengths is None:
+            return None
+        if not batch_shape:
+            raise self._error("lengths needs batched (3-D) input")
+        return valid_masks(lengths, T, batch_shape[0], type(self).__name__)
+
+    def _initial_states(self, hx, batch_shape):
+        """hx -> list over layer * D + direction of state tuples."""
+        names = self.cell_type.state_names
+        D = 2 if self.bidirectional else 1
+        count = D * self.num_layers
+        if hx is None:
+            zero = self.cells[0][0].initial_state(batch_shape)
+            return [zero] * count
+        if len(names) > 1:
+            if not isinstance(hx, (tuple, list)) or len(hx) != len(names):
+                raise self._error(f"hx must be a tuple ({', '.join(n + '_0' for n in names)})")
+            parts = tuple(hx)
+        else:
+            parts = (hx,)
+        expected = (count,) + tuple(batch_shape) + (self.hidden_size,)
+        for name, part in zip(names, parts):
+            if not isinstance(part, Tensor) or tuple(part.shape) != expected:
+                shape = tuple(part.shape) if isinstance(part, Tensor) else type(part).__name__
+                raise self._error(f"hx ({name}_0) has shape {shape}, expected {expected} "
+                                  f"(D * num_layers, {'N, ' if batch_shape else ''}H_out)")
+        return [tuple(part[i] for part in parts) for i in range(count)]
+
+    # -------------------------------------------------------------- running
+    def forward(self, x, hx=None, lengths=None):
+        return self.run(x, hx, lengths)
+
+    def run(self, x, hx=None, lengths=None, reverse=False):
+        """The forward pass; `reverse=True` runs every direction over reversed time
+        (what a Bidirectional wrapper asks of its backward copy)."""
+        seq, batch_shape = self._time_major(x)
+        T = seq.shape[0]
+        valid = self._valid(lengths, T, batch_shape)
+        states = self._initial_states(hx, batch_shape)
+        D = 2 if self.bidirectional else 1
+        layer_input, finals = [seq[t] for t in range(T)], []
+        for k, row in enumerate(self.cells):
+            outputs = []
+            for d, cell in enumerate(row):
+                state = states[k * D + d]
+                mask = None
+                if self.training and self.recurrent_dropout > 0:
+                    mask = recurrent_dropout_mask(state[0], self.recurrent_dropout)
+                steps, final = unroll(cell, layer_input, state, reverse=bool(d) != reverse,
+                                      valid=valid, recurrent_mask=mask, layer=k)
+                outputs.append(steps)
+                finals.append(final)
+            if k + 1 < self.num_layers:
+                layer_input = self._between_layers(outputs, k)
+        output = self._stack_output(outputs, batch_shape)
+        final = tuple(mg.stack([f[i] for f in finals]) for i in range(len(finals[0])))
+        return output, (final[0] if len(final) == 1 else final)
+
+    def _between_layers(self, outputs, k):
+        """Per-step input of layer k+1: directions concatenated, then PyTorch's dropout."""
+        steps = []
+        with mg.name_scope(f"layer{k}"):
+            for t in range(len(outputs[0])):
+                with mg.name_scope(f"t{t}"):
+                    x_t = outputs[0][t] if len(outputs) == 1 else \
+                        mg.concat([o[t] for o in outputs], axis=-1)
+                    if self.dropout > 0:
+                        x_t = dropout_fn(x_t, self.dropout, self.training)
+                    steps.append(x_t)
+        return steps
+
+    def _stack_output(self, outputs, batch_shape):
+        axis = 1 if (self.batch_first and batch_shape) else 0
+        stacked = [mg.stack(steps, axis=axis) for steps in outputs]
+        return stacked[0] if len(stacked) == 1 else mg.concat(stacked, axis=-1)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        defaults = dict(num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                        bidirectional=False, recurrent_dropout=0.0)
+        for key, default in defaults.items():
+            value = getattr(self, key)
+            if value != default:
+                text += f", {key}={value}"
+        for key, value in self.cell_options.items():
+            text += f", {key}={value!r}"
+        return text
+
+
+class RNN(RecurrentLayer):
+    __doc__ = r"""A multi-layer Elman RNN with tanh or ReLU nonlinearity.
+
+    For each layer and each time step t:
+
+    .. math::
+        h_t = \tanh(x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh})      (or ReLU)
+
+    where x_t is the input (for layers above the first, the previous layer's h_t,
+    with both directions concatenated, times a dropout mask when ``dropout > 0``
+    in training) and h_{-1} = h_0.
+
+    Args:
+        input_size, hidden_size, num_layers=1, nonlinearity="tanh" or "relu",
+        bias=True, batch_first=False, dropout=0.0 (between layers, training only),
+        bidirectional=False, recurrent_dropout=0.0 (one mask per sequence on h_{t-1}
+        in the recurrent term, the same at every step, training only).
+    """ + SHAPES.replace("final state(s)", "h_n").replace("hx: initial state(s), each", "hx: h_0,") + """
+        G = 1.
+
+    Example:
+        >>> rnn = RNN(10, 20, num_layers=2)
+        >>> out, h_n = rnn(mg.randn(5, 3, 10))        # out (5, 3, 20), h_n (2, 3, 20)
+    """
+
+    cell_type = RNNCell
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, recurrent_dropout=0.0):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, recurrent_dropout, nonlinearity=nonlinearity)
+
+    @property
+    def nonlinearity(self):
+        return self.cell_options["nonlinearity"]
+
+
+class LSTM(RecurrentLayer):
+    __doc__ = r"""A multi-layer long short-term memory network (gate order i, f, g, o).
+
+    For each layer and each time step t:
+
+    .. math::
+        i_t = \sigma(x_t W_{ii}^T + b_{ii} + h_{t-1} W_{hi}^T + b_{hi})
+        f_t = \sigma(x_t W_{if}^T + b_{if} + h_{t-1} W_{hf}^T + b_{hf})
+        g_t = \tanh(x_t W_{ig}^T + b_{ig} + h_{t-1} W_{hg}^T + b_{hg})
+        o_t = \sigma(x_t W_{io}^T + b_{io} + h_{t-1} W_{ho}^T + b_{ho})
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * \tanh(c_t)
+
+    Args:
+        input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+        dropout=0.0 (between layers, training only), bidirectional=False,
+        recurrent_dropout=0.0 (one mask per sequence on h_{t-1} in the recurrent
+        term, the same at every step, training only).
+    """ + SHAPES.replace("final state(s)", "(h_n, c_n)").replace(
+        "hx: initial state(s), each", "hx: a tuple (h_0, c_0),") + """
+        G = 4: weight_ih_l{k} = [W_ii; W_if; W_ig; W_io].
+
+    Example:
+        >>> lstm = LSTM(10, 20, batch_first=True)
+        >>> out, (h_n, c_n) = lstm(mg.randn(3, 5, 10))   # out (3, 5, 20), h_n (1, 3, 20)
+    """
+
+    cell_type = LSTMCell
+
+
+class GRU(RecurrentLayer):
+    __doc__ = r"""A multi-layer gated recurrent unit network (gate order r, z, n).
+
+    For each layer and each time step t:
+
+    .. math::
+        r_t = \sigma(x_t W_{ir}^T + b_{ir} + h_{t-1} W_{hr}^T + b_{hr})
+        z_t = \sigma(x_t W_{iz}^T + b_{iz} + h_{t-1} W_{hz}^T + b_{hz})
+        n_t = \tanh(x_t W_{in}^T + b_{in} + r_t * (h_{t-1} W_{hn}^T + b_{hn}))
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+    Args:
+        input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+        dropout=0.0 (between layers, training only), bidirectional=False,
+        recurrent_dropout=0.0 (one mask per sequence on h_{t-1} in the recurrent
+        term, the same at every step, training only).
+    """ + SHAPES.replace("final state(s)", "h_n").replace("hx: initial state(s), each", "hx: h_0,") + """
+        G = 3: weight_ih_l{k} = [W_ir; W_iz; W_in].
+
+    Example:
+        >>> gru = GRU(10, 20, bidirectional=True)
+        >>> out, h_n = gru(mg.randn(5, 3, 10))         # out (5, 3, 40), h_n (2, 3, 20)
+    """
+
+    cell_type = GRUCell
