@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+from minigrad.train import attention_heatmap
+
+
+def test_heatmap_writes_an_svg_with_the_labels(tmp_path):
+    w = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5]])
+    path = tmp_path / "attn.svg"
+    attention_heatmap(w, source_tokens=["a", "b"], target_tokens=["x", "y", "z"], path=path,
+                      title="demo")
+    text = path.read_text()
+    assert text.startswith("<?xml") and "<svg" in text
+    for label in ("demo", "source step", "output step"):
+        assert label in text
+
+
+def test_heatmap_rejects_a_batch_and_wrong_labels():
+    with pytest.raises(ValueError, match="one sequence"):
+        attention_heatmap(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match="source_tokens"):
+        attention_heatmap(np.zeros((3, 4)), source_tokens=["a"])

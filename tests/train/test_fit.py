@@ -1,0 +1,134 @@
+"""The fit loop: history, early stopping, clipping, truncated BPTT, silence, bad input."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn, optim
+from minigrad.nn import functional as F
+from minigrad.train import evaluate, fit, mse
+
+
+def regression_data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3)).astype(np.float32)
+    y = (X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3).astype(np.float32)
+    return [(mg.tensor(X[i:i + 16]), mg.tensor(y[i:i + 16])) for i in range(0, n, 16)]
+
+
+def test_fit_lowers_the_loss_and_reports_each_epoch():
+    mg.manual_seed(0)
+    model = nn.Linear(3, 1)
+    batches = regression_data()
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), batches, epochs=5,
+                  val_batches=batches, metrics={"mse": mse}, progress=False)
+    assert len(history["loss"]) == len(history["val_loss"]) == len(history["mse"]) == 5
+    assert history["loss"][-1] < 0.1 * history["loss"][0]
+    assert history["epochs_run"] == 5 and not history["stopped_early"]
+    # the val loss is the loss of the final weights over the same batches
+    assert history["val_loss"][-1] == pytest.approx(evaluate(model, F.mse_loss, batches)["loss"],
+                                                    rel=1e-6)
+
+
+def test_evaluate_matches_a_hand_computation():
+    mg.manual_seed(0)
+    model = nn.Linear(3, 1)
+    batches = regression_data(n=40)  # batches of 16, 16, 8: a per-example mean
+    X = np.concatenate([b[0].data for b in batches])
+    y = np.concatenate([b[1].data for b in batches])
+    expected = np.mean((X @ model.weight.data.T + model.bias.data - y) ** 2)
+    assert evaluate(model, F.mse_loss, batches)["loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    mg.manual_seed(0)
+    model = nn.Linear(3, 1)
+    batches = regression_data()
+    # a huge learning rate makes the loss grow every epoch after the first
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=5.0), batches, epochs=20,
+                  val_batches=batches, early_stopping=2, progress=False)
+    assert history["stopped_early"]
+    assert history["epochs_run"] < 20
+    best = history["best_epoch"]
+    assert history["val_loss"][best] == min(history["val_loss"])
+    restored = evaluate(model, F.mse_loss, batches)["loss"]
+    assert restored == pytest.approx(history["val_loss"][best], rel=1e-5)
+
+
+def test_clipping_limits_the_update():
+    mg.manual_seed(0)
+    model = nn.Linear(3, 1)
+    before = [p.data.copy() for p in model.parameters()]
+    X = mg.tensor(np.full((4, 3), 100.0, dtype=np.float32))
+    y = mg.tensor(np.full((4, 1), -100.0, dtype=np.float32))
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=1.0), [(X, y)], epochs=1,
+                  clip_grad_norm=0.5, progress=False)
+    step = np.sqrt(sum(np.sum((p.data - b) ** 2) for p, b in zip(model.parameters(), before)))
+    assert step == pytest.approx(0.5, rel=1e-4)          # SGD lr=1 moves by the clipped grad
+    assert history["grad_norm"][0] > 100                  # the norm before clipping is recorded
+
+
+def test_progress_false_prints_nothing(capsys):
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=2,
+        val_batches=regression_data(), progress=False)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_progress_true_shows_the_loss(capsys):
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=1,
+        progress=True)
+    out = capsys.readouterr()
+    assert "loss" in out.out + out.err
+
+
+class TinyLanguageModel(nn.Module):
+    """A one-weight recurrence, enough to see that tbptt carries the state over chunks."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(mg.tensor([0.5]))
+        self.seen_states = []
+
+    def forward(self, x, hx=None):
+        h = mg.zeros(x.shape[0], 1) if hx is None else hx
+        self.seen_states.append(hx)
+        outs = []
+        for t in range(x.shape[1]):
+            h = (h * self.w + x[:, t:t + 1]).tanh()
+            outs.append(h)
+        return mg.concat(outs, axis=1), h
+
+
+def test_tbptt_steps_once_per_chunk_and_detaches_the_state():
+    model = TinyLanguageModel()
+    x = mg.tensor(np.linspace(-1, 1, 20, dtype=np.float32).reshape(2, 10))
+    steps = []
+
+    class CountingSGD(optim.SGD):
+        def step(self):
+            steps.append(1)
+            super().step()
+    fit(model, F.mse_loss, CountingSGD(model.parameters(), lr=0.1), [(x, x * 0.5)], epochs=1,
+        tbptt=4, progress=False)
+    assert len(steps) == 3                                    # chunks of 4, 4, 2 steps
+    assert model.seen_states[0] is None
+    carried = model.seen_states[1:]
+    assert all(h is not None and h.is_leaf and not h.requires_grad for h in carried)
+
+
+def test_bad_arguments_are_explained():
+    model = nn.Linear(3, 1)
+    sgd = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="early_stopping"):
+        fit(model, F.mse_loss, sgd, regression_data(), early_stopping=0, progress=False)
+    with pytest.raises(ValueError, match="pair"):
+        fit(model, F.mse_loss, sgd, [(mg.randn(2, 3),)], progress=False)
+    with pytest.raises(ValueError, match="no batches"):
+        fit(model, F.mse_loss, sgd, [], progress=False)
+    with pytest.raises(ValueError, match="tbptt"):
+        fit(model, F.mse_loss, sgd, regression_data(), tbptt=0, progress=False)
+    with pytest.raises(ValueError, match="share"):
+        fit(model, F.mse_loss, sgd, [(mg.randn(2, 5, 3), mg.randn(2, 4, 3))], tbptt=2,
+            progress=False)
