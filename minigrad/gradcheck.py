@@ -3,7 +3,7 @@ import numpy as np
 
 from .autograd import grad
 from .errors import GradcheckError
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -91,6 +91,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     numeric = numerical_jacobians(fn, inputs, eps)
     analytic = analytic_jacobians(fn, inputs)
     for i, per_output in numeric.items():
+        if len(per_output) != len(analytic[i]):
+            raise GradcheckError(f"gradcheck: fn gave {len(per_output)} float outputs under "
+                                 f"no_grad but {len(analytic[i])} with grad enabled")
         for k, (num, ana) in enumerate(zip(per_output, analytic[i])):
             excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
             if excess.size and excess.max() > 0:
@@ -126,12 +129,16 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     n = len(inputs)
 
     def first_derivatives(*args):
-        xs, vs = args[:n], args[n:]
-        ys = _flat_outputs(fn, xs)
-        live = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
-        grads = grad([y for y, _ in live], [xs[i] for i in positions],
-                     grad_outputs=[v for _, v in live], create_graph=True, allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        # enable_grad: the finite differences call this under no_grad, where fn would
+        # record no graph and there would be no first derivatives to differentiate
+        with enable_grad():
+            xs, vs = args[:n], args[n:]
+            ys = _flat_outputs(fn, xs)
+            live = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
+            grads = grad([y for y, _ in live], [xs[i] for i in positions],
+                         grad_outputs=[v for _, v in live], create_graph=True,
+                         allow_unused=True)
+            return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps,
                      atol=atol, rtol=rtol, raise_exception=raise_exception)

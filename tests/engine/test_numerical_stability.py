@@ -1,0 +1,82 @@
+"""softmax, log_softmax, logsumexp and sigmoid stay finite and right at |x| = 1e4."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+BIG = np.array([[1e4, 1e4 - 1.0, -1e4, 0.5],
+                [-1e4, -1e4 + 2.0, -1e4 - 3.0, -1e4]])
+
+
+def reference_softmax(x):
+    """softmax_i = 1 / sum_j exp(x_j - x_i): overflow only ever gives an exact 0."""
+    with np.errstate(over="ignore"):
+        return 1.0 / np.exp(x[..., None, :] - x[..., :, None]).sum(-1)
+
+
+def reference_logsumexp(x):
+    """max + log1p(sum of exp(x_j - max) over the other entries)."""
+    k = np.argmax(x, axis=-1)
+    top = np.take_along_axis(x, k[..., None], -1)
+    others = np.exp(x - top)
+    np.put_along_axis(others, k[..., None], 0.0, -1)
+    return top[..., 0] + np.log1p(others.sum(-1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_large_inputs(dtype):
+    x = mg.tensor(BIG.astype(dtype), requires_grad=True)
+    y = x.softmax(-1)
+    assert np.isfinite(y.numpy()).all()
+    np.testing.assert_allclose(y.numpy(), reference_softmax(BIG), rtol=1e-5, atol=1e-30)
+    (y * mg.tensor(np.arange(4.0).astype(dtype))).sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_softmax_of_large_inputs(dtype):
+    x = mg.tensor(BIG.astype(dtype), requires_grad=True)
+    y = x.log_softmax(-1)
+    expected = BIG - reference_logsumexp(BIG)[:, None]
+    assert np.isfinite(y.numpy()).all()
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+    y.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    # d(sum log_softmax)/dx = 1 - n * softmax
+    np.testing.assert_allclose(x.grad.numpy(), 1 - 4 * reference_softmax(BIG), atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_of_large_inputs(dtype):
+    x = mg.tensor(BIG.astype(dtype), requires_grad=True)
+    y = x.logsumexp(-1)
+    np.testing.assert_allclose(y.numpy(), reference_logsumexp(BIG), rtol=1e-6)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), reference_softmax(BIG), rtol=1e-5, atol=1e-30)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_logsumexp_of_all_minus_infinity_is_minus_infinity():
+    x = mg.tensor([-np.inf, -np.inf], dtype=mg.float64)
+    assert x.logsumexp(-1).item() == -np.inf
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_at_plus_and_minus_1e4(dtype):
+    x = mg.tensor(np.array([-1e4, -50.0, 0.0, 50.0, 1e4], dtype=dtype), requires_grad=True)
+    with np.errstate(invalid="raise"):
+        y = x.sigmoid()
+        y.sum().backward()
+    values = y.numpy()
+    assert np.isfinite(values).all() and np.isfinite(x.grad.numpy()).all()
+    assert values[0] == 0.0 and values[-1] == 1.0 and values[2] == 0.5
+    np.testing.assert_allclose(values[1], np.exp(-50.0) / (1 + np.exp(-50.0)), rtol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), values * (1 - values), rtol=1e-5)
+
+
+def test_softplus_of_large_inputs():
+    x = mg.tensor([-1e4, 1e4], dtype=mg.float64, requires_grad=True)
+    y = x.softplus()
+    np.testing.assert_allclose(y.numpy(), [0.0, 1e4])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0])
