@@ -84,7 +84,7 @@ def hidden_state_grad_norms(model, T, seed=0, n=64):
 def run(quick=False, epochs=None, seed=0, progress=False, out_dir=None, lengths=None):
     results = Results("adding")
     lengths = lengths or ((20,) if quick else (50, 100, 200))
-    steps = 100 * (epochs or (1 if quick else 3))  # one "epoch" = 100 fresh batches
+    steps = 100 * (epochs or (1 if quick else 2))  # one "epoch" = 100 fresh batches
     trained = {}
     for T in lengths:
         for kind in KINDS:
