@@ -142,7 +142,11 @@ class RecurrentLayer(Module):
         valid = self._valid(lengths, T, batch_shape)
         states = self._initial_states(hx, batch_shape)
         D = 2 if self.bidirectional else 1
-        layer_input, finals = [seq[t] for t in range(T)], []
+        # Hoisting the input projection (one matmul for all steps) pays only without
+        # a graph: with one, each per-step slice of the projection costs a
+        # full-size gradient in backward (O(L^2) memory traffic in this engine).
+        hoist = not mg.is_grad_enabled()
+        layer_input, finals = (seq if hoist else [seq[t] for t in range(T)]), []
         for k, row in enumerate(self.cells):
             outputs = []
             for d, cell in enumerate(row):

@@ -162,7 +162,7 @@ def test_reverse_direction_visits_time_backwards():
     layer = RNN(H_IN, H, bidirectional=True)
     out, _ = layer(mg.randn(T, N, H_IN, requires_grad=True))
     rev_t1 = out[1]  # getitem on the stacked output; follow the graph to the tanh at t1
-    node, stack = None, [rev_t1]
+    stack = [rev_t1]
     found = []
     seen = set()
     while stack:
@@ -198,3 +198,13 @@ def test_torch_parity():
     out, h_n = layer(mg.tensor(x))
     np.testing.assert_allclose(out.data, out_ref.detach().numpy(), atol=1e-10)
     np.testing.assert_allclose(h_n.data, h_ref.detach().numpy(), atol=1e-10)
+
+
+def test_no_grad_path_with_hoisted_projection_gives_the_same_result():
+    layer = LSTM(H_IN, H, num_layers=2, bidirectional=True)
+    x = mg.randn(T, N, H_IN)
+    recorded, (h_rec, _) = layer(x, lengths=[2, 4, 3])
+    with mg.no_grad():
+        hoisted, (h_hoist, _) = layer(x, lengths=[2, 4, 3])
+    np.testing.assert_allclose(hoisted.data, recorded.data, atol=1e-12)
+    np.testing.assert_allclose(h_hoist.data, h_rec.data, atol=1e-12)
