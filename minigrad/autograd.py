@@ -91,6 +91,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     needed = _nodes_leading_to(order, capture) if capture is not None else None
     as_graph = bool(create_graph)
     pending = {}
+    # keys whose pending gradient is an array this pass allocated itself, so it can
+    # take further contributions in place (arrays from VJPs may alias others)
+    owned = set()
+    fast_in_place = not as_graph and STATE.observer is None and not STATE.anomaly
     for out, seed in zip(outputs, seeds):
         seed = seed if as_graph else seed.data
         key = id(out)
@@ -105,6 +109,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             g = pending.pop(id(node), None)
             if g is None or (needed is not None and id(node) not in needed):
                 continue
+            owned.discard(id(node))
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
             if observer is not None:
@@ -124,6 +129,14 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             else:
                 wanted = state.wants = tuple(
                     [inp.requires_grad and id(inp) in needed for inp in inputs])
+            if prim.vjp_into is not None and fast_in_place:
+                # e.g. x[index]: add g into x's pending array in place instead of
+                # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
+                if wanted[0]:
+                    prim.vjp_into(_owned_pending(pending, owned, inputs[0]), g, **node._attrs)
+                if not retain_graph:
+                    node._inputs = None
+                continue
             if as_graph:
                 state.backward_of = node
                 grads = prim.vjp(g, node, *inputs, **node._attrs)
@@ -143,12 +156,33 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     observer.on_edge(node, position, inp, _as_tensor(ig))
                 key = id(inp)
                 previous = pending.get(key)
-                pending[key] = ig if previous is None else previous + ig
+                if previous is None:
+                    pending[key] = ig
+                elif key in owned:
+                    np.add(previous, ig, out=previous)
+                else:
+                    total = previous + ig
+                    pending[key] = total
+                    if not as_graph and isinstance(total, np.ndarray):
+                        owned.add(key)
             if not retain_graph:
                 node._inputs = None
     finally:
         state.grad_enabled, state.backward_of, state.wants = saved
     return captured
+
+
+def _owned_pending(pending, owned, inp):
+    """inp's pending gradient as an array this pass owns (allocated once, then reused)."""
+    key = id(inp)
+    buffer = pending.get(key)
+    if buffer is None or key not in owned:
+        fresh = np.zeros(inp.data.shape, dtype=inp.data.dtype)
+        if buffer is not None:
+            fresh += buffer
+        buffer = pending[key] = fresh
+        owned.add(key)
+    return buffer
 
 
 def _as_tensor(g):

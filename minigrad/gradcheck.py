@@ -53,7 +53,12 @@ def numerical_jacobians(fn, inputs, eps):
     return jacobians
 
 
-def analytic_jacobians(fn, inputs):
+def analytic_jacobians(fn, inputs, create_graph=False):
+    """Jacobians by reverse mode, one backward per output element.
+
+    `create_graph` picks the engine's path: plain arrays (False) or graph-building
+    Tensors (True); both must give the same numbers.
+    """
     positions = _differentiable(inputs)
     outs = _flat_outputs(fn, inputs)
     jacobians = {i: [np.zeros((o.data.size, inputs[i].data.size)) for o in outs]
@@ -66,7 +71,7 @@ def analytic_jacobians(fn, inputs):
             seed = np.zeros(out.data.size, dtype=out.data.dtype)
             seed[r] = 1
             grads = grad(out, wrt, grad_outputs=Tensor._constant(seed.reshape(out.shape)),
-                         retain_graph=True, allow_unused=True)
+                         retain_graph=True, create_graph=create_graph, allow_unused=True)
             for i, g in zip(positions, grads):
                 if g is not None:
                     jacobians[i][k][r, :] = g.data.reshape(-1)
@@ -89,7 +94,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             raise TypeError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; finite "
                             f"differences need float64 inputs")
     numeric = numerical_jacobians(fn, inputs, eps)
-    analytic = analytic_jacobians(fn, inputs)
+    for create_graph in (False, True):
+        analytic = analytic_jacobians(fn, inputs, create_graph=create_graph)
+        if not _compare(numeric, analytic, inputs, atol, rtol, raise_exception,
+                        " (graph-building backward, create_graph=True)" if create_graph else ""):
+            return False
+    return True
+
+
+def _compare(numeric, analytic, inputs, atol, rtol, raise_exception, path):
     for i, per_output in numeric.items():
         if len(per_output) != len(analytic[i]):
             raise GradcheckError(f"gradcheck: fn gave {len(per_output)} float outputs under "
@@ -103,9 +116,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 element = np.unravel_index(col, inputs[i].shape) if inputs[i].ndim else ()
                 raise GradcheckError(
                     f"gradcheck: gradient of output {k} with respect to input {i} "
-                    f"(shape {inputs[i].shape}) is wrong at input element {tuple(int(e) for e in element)}, "
-                    f"output element {int(row)}: analytic {ana[row, col]:.10g}, "
-                    f"numerical {num[row, col]:.10g}")
+                    f"(shape {inputs[i].shape}) is wrong at input element "
+                    f"{tuple(int(e) for e in element)}, output element {int(row)}{path}: "
+                    f"analytic {ana[row, col]:.10g}, numerical {num[row, col]:.10g}")
     return True
 
 

@@ -32,17 +32,27 @@ PRIMITIVES = {}
 class Primitive:
     """A registered op: name, numpy forward, VJP, and an optional error explainer."""
 
-    __slots__ = ("name", "forward", "vjp", "explain", "differentiable")
+    __slots__ = ("name", "forward", "vjp", "vjp_into", "explain", "differentiable")
 
     def __init__(self, name, forward, differentiable=True):
         self.name = name
         self.forward = forward
         self.vjp = None
+        self.vjp_into = None
         self.explain = None
         self.differentiable = differentiable
 
     def defvjp(self, fn):
         self.vjp = fn
+        return fn
+
+    def defvjp_into(self, fn):
+        """Optional: `fn(buffer, g, **attrs)` adds input 0's gradient into `buffer` in place.
+
+        For ops whose VJP is mostly zeros (a slice of a big tensor): the engine uses
+        it, when it builds no graph, instead of allocating a full-size gradient.
+        """
+        self.vjp_into = fn
         return fn
 
     def defexplain(self, fn):

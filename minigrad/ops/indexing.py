@@ -9,20 +9,30 @@ from ..registry import primitive
 
 
 def normalize_index(index):
-    """Turn Tensors inside an index into numpy arrays; keep the rest as is."""
+    """Turn Tensors and lists inside an index into numpy arrays; keep the rest as is."""
     from ..tensor import Tensor
-    if isinstance(index, tuple):
+    kind = type(index)
+    if kind is int or kind is slice:
+        return index
+    if kind is tuple:
+        if all(type(i) in _BASIC for i in index):
+            return index
         return tuple(normalize_index(i) for i in index)
     if isinstance(index, Tensor):
         return index.data
-    if isinstance(index, list):
+    if kind is list:
         return np.asarray(index)
     return index
 
 
+_BASIC = {int, slice, type(None), type(Ellipsis)}
+
+
 def has_advanced(index):
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) for p in parts)
+    """Does the index hold an integer/bool array (a gather, with possible repeats)?"""
+    if type(index) is tuple:
+        return any(isinstance(p, np.ndarray) for p in index)
+    return isinstance(index, np.ndarray)
 
 
 @primitive("getitem")
@@ -40,13 +50,24 @@ def getitem_vjp(g, out, x, index):
     return (scatter_add(g, index=index, shape=x.shape),)
 
 
+@getitem.defvjp_into
+def getitem_vjp_into(buffer, g, index):
+    """The same VJP, added into an existing gradient array in place (no full-size zeros)."""
+    scatter_add_into(buffer, index, g)
+
+
+def scatter_add_into(buffer, index, g):
+    """buffer[index] += g, where repeated integer indices each add their share."""
+    if has_advanced(index):
+        np.add.at(buffer, index, g)
+    else:
+        buffer[index] += g
+
+
 @primitive("scatter_add")
 def scatter_add(g, index, shape):
     result = np.zeros(shape, dtype=g.dtype)
-    if has_advanced(index):
-        np.add.at(result, index, g)
-    else:
-        result[index] = g
+    scatter_add_into(result, index, g)
     return result
 
 

@@ -23,6 +23,9 @@ def matmul_explain(x, y):
 
 
 def swap_last(t):
+    """Transpose the last two axes (a free view when t is a plain array)."""
+    if isinstance(t, np.ndarray):
+        return t.swapaxes(-1, -2)
     from .shape import permute
     dims = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
     return permute(t, dims=dims)

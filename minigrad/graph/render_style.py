@@ -1,0 +1,104 @@
+"""Colours, shapes and labels of the rendered graph: every visual choice in one place.
+
+Gradient magnitudes are shown on a log10 scale: each decade of |grad| gets one
+colour from a fixed palette (light blue for small, dark red for large) and a
+pen width that grows with the decade, so a vanishing gradient fades along a path.
+"""
+import math
+
+import numpy as np
+
+# small -> large gradient norm; readable on white, distinct in print
+PALETTE = ("#74a9cf", "#3690c0", "#045a8d", "#6a51a3", "#ae017e", "#e31a1c", "#b30000")
+WEIGHT_EDGE = {"style": "dashed", "color": "#8c8c8c", "arrowsize": "0.6"}
+FADED_EDGE = {"color": "#d0d0d0"}
+PLAIN_EDGE = {"color": "#404040"}
+
+NODE_STYLE = {
+    "op": {"shape": "box", "style": "rounded,filled", "fillcolor": "#eef3fb", "color": "#5b7db1"},
+    "cell": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f7", "color": "#2b5c99",
+             "penwidth": "1.4"},
+    "layer": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f7",
+              "color": "#2b5c99", "penwidth": "1.4"},
+    "param": {"shape": "box", "style": "filled", "fillcolor": "#fde5c8", "color": "#c26a00"},
+    "input": {"shape": "ellipse", "style": "filled", "fillcolor": "#e3f4e1", "color": "#3d8b37"},
+    "constant": {"shape": "plaintext", "fontcolor": "#606060"},
+    "gap": {"shape": "note", "style": "dashed,filled", "fillcolor": "#f5f5f5", "color": "#808080",
+            "fontcolor": "#404040"},
+    "grad": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f3e8fb", "color": "#7b4fa0"},
+}
+OUTPUT_STYLE = {"peripheries": "2", "fillcolor": "#ffe9e9", "color": "#b03030"}
+HIGHLIGHT_SOURCE_STYLE = {"penwidth": "3", "color": "#e31a1c"}
+
+
+def format_shape(shape):
+    if shape is None:
+        return ""
+    shape = tuple(shape)
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def format_norm(value):
+    return "-" if value is None else f"{value:.2e}"
+
+
+def format_value(tensor):
+    """A short text for a tensor's value: the number itself, or its norm and mean."""
+    data = getattr(tensor, "data", tensor)
+    array = np.asarray(data)
+    if array.size == 1:
+        return f"= {array.item():.4g}"
+    if array.dtype.kind not in "fc" or array.size == 0:
+        return ""
+    return f"|x|={np.linalg.norm(array):.3g} mean={array.mean():.3g}"
+
+
+class MagnitudeScale:
+    """Maps a gradient norm to a colour and pen width by its log10 decade.
+
+    Built from the norms that will be drawn, so the palette spans exactly the
+    decades present (at most len(PALETTE) bins; wider ranges share bins).
+    """
+
+    def __init__(self, norms):
+        logs = [math.log10(n) for n in norms if n is not None and n > 0 and math.isfinite(n)]
+        if not logs:
+            logs = [0.0]
+        self.low = math.floor(min(logs))
+        self.high = max(math.ceil(max(logs)), self.low + 1)
+        decades = self.high - self.low
+        self.bins = min(decades, len(PALETTE))
+        self.width = decades / self.bins  # decades per bin
+
+    def bin_of(self, norm):
+        if norm is None or not norm > 0:
+            return 0
+        position = (math.log10(norm) - self.low) / self.width
+        return int(min(max(position, 0), self.bins - 1))
+
+    def colour(self, norm):
+        return self._colour_of_bin(self.bin_of(norm))
+
+    def _colour_of_bin(self, index):
+        if self.bins == 1:
+            return PALETTE[-2]
+        return PALETTE[round(index * (len(PALETTE) - 1) / (self.bins - 1))]
+
+    def penwidth(self, norm):
+        return f"{1.0 + 3.0 * self.bin_of(norm) / max(self.bins - 1, 1):.2f}"
+
+    def bounds(self, index):
+        low = self.low + index * self.width
+        return low, low + self.width
+
+    def legend_label(self, title):
+        """An HTML-like table: one row per colour with its range of |grad|."""
+        rows = [f'<TR><TD COLSPAN="2"><B>{title}</B></TD></TR>']
+        for index in reversed(range(self.bins)):
+            low, high = self.bounds(index)
+            rows.append(f'<TR><TD BGCOLOR="{self._colour_of_bin(index)}" WIDTH="24"> </TD>'
+                        f'<TD ALIGN="LEFT">1e{low:+.0f} .. 1e{high:+.0f}</TD></TR>')
+        return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
+                + "".join(rows) + "</TABLE>>")
