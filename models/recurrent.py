@@ -142,11 +142,9 @@ class RecurrentLayer(Module):
         valid = self._valid(lengths, T, batch_shape)
         states = self._initial_states(hx, batch_shape)
         D = 2 if self.bidirectional else 1
-        # Hoisting the input projection (one matmul for all steps) pays only without
-        # a graph: with one, each per-step slice of the projection costs a
-        # full-size gradient in backward (O(L^2) memory traffic in this engine).
-        hoist = not mg.is_grad_enabled()
-        layer_input, finals = (seq if hoist else [seq[t] for t in range(T)]), []
+        # every layer's input is one (T, *batch, F) tensor: the unroll loop projects
+        # it for all steps with one matmul before the loop
+        layer_input, finals = seq, []
         for k, row in enumerate(self.cells):
             outputs = []
             for d, cell in enumerate(row):
@@ -165,17 +163,14 @@ class RecurrentLayer(Module):
         return output, (final[0] if len(final) == 1 else final)
 
     def _between_layers(self, outputs, k):
-        """Per-step input of layer k+1: directions concatenated, then PyTorch's dropout."""
-        steps = []
+        """Input of layer k+1, (T, *batch, D*H): directions concatenated, then PyTorch's
+        dropout (training only)."""
         with mg.name_scope(f"layer{k}"):
-            for t in range(len(outputs[0])):
-                with mg.name_scope(f"t{t}"):
-                    x_t = outputs[0][t] if len(outputs) == 1 else \
-                        mg.concat([o[t] for o in outputs], axis=-1)
-                    if self.dropout > 0:
-                        x_t = dropout_fn(x_t, self.dropout, self.training)
-                    steps.append(x_t)
-        return steps
+            stacked = [mg.stack(steps) for steps in outputs]
+            x = stacked[0] if len(stacked) == 1 else mg.concat(stacked, axis=-1)
+            if self.dropout > 0:
+                x = dropout_fn(x, self.dropout, self.training)
+        return x
 
     def _stack_output(self, outputs, batch_shape):
         axis = 1 if (self.batch_first and batch_shape) else 0
