@@ -28,5 +28,6 @@ from . import optim
 from .io import save, load
 from .graph import trace
 from .graph import bptt
+from .graph.render import render
 
 __version__ = "0.1.0"

@@ -191,6 +191,8 @@ def _node_statement(node, graph, mode, name, show_values, is_source, constants=N
     if constants:
         first, _, rest = label.partition("\n")
         label = f"{first} ({', '.join(constants[:3])})" + (f"\n{rest}" if rest else "")
+    if node.kind not in ("cell", "layer", "gap"):
+        attrs["id"] = f"node{node.members[0]}"   # the graph node id, for tools and tests
     return {"name": name, "label": label, **attrs}
 
 
@@ -277,6 +279,8 @@ def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, 
     if t_tail is not None and t_head is not None and t_tail > t_head:
         tail, head = head, tail
     attrs = {"id": f"e_{names[edge.tail]}_{names[edge.head]}"}
+    if t_tail is not None and t_tail == t_head:
+        attrs["weight"] = "8"   # keep a step's nodes together, next to each other
     if flow_to == tail:
         attrs["dir"] = "back"
     attrs.update(WEIGHT_EDGE if edge.from_weight else PLAIN_EDGE)

@@ -1,0 +1,43 @@
+"""The small demonstration models the `render` and `bptt` subcommands draw.
+
+A model name is one of rnn, lstm, gru, jordan, or birnn, bilstm, bigru (the
+bidirectional forms; `--bidirectional` does the same). The input is a fixed
+random sequence (L, N=1, input 3) and the loss the mean square of the outputs.
+"""
+MODEL_NAMES = ("rnn", "lstm", "gru", "jordan", "birnn", "bilstm", "bigru")
+INPUT_SIZE = 3
+
+
+def resolve(name, bidirectional):
+    """(base kind, bidirectional) from a model name like "bilstm"."""
+    if name.startswith("bi"):
+        return name[2:], True
+    if name == "jordan" and bidirectional:
+        raise ValueError("the Jordan RNN has no bidirectional form")
+    return name, bool(bidirectional)
+
+
+def build(name, steps, hidden=4, layers=1, bidirectional=False, seed=0):
+    """Make the model, run it on a random sequence of `steps` steps.
+
+    Returns:
+        (model, loss): `loss` is a scalar Tensor whose graph is alive.
+    """
+    import minigrad as mg
+    import models
+
+    kind, bidirectional = resolve(name, bidirectional)
+    mg.manual_seed(seed)
+    if kind == "jordan":
+        model = models.JordanRNN(INPUT_SIZE, hidden, hidden)
+    else:
+        layer = {"rnn": models.RNN, "lstm": models.LSTM, "gru": models.GRU}[kind]
+        model = layer(INPUT_SIZE, hidden, num_layers=layers, bidirectional=bidirectional)
+    holder = mg.nn.Module()
+    setattr(holder, kind if kind != "jordan" else "jordan", model)
+    x = mg.randn(steps, 1, INPUT_SIZE)
+    out = getattr(holder, kind)(x)
+    out = out[0] if isinstance(out, tuple) else out
+    loss = (out * out).mean()
+    list(holder.named_parameters())  # names every parameter ("lstm.weight_hh_l0", ...)
+    return holder, loss

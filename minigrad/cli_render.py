@@ -1,0 +1,87 @@
+"""`minigrad render MODEL --steps N --out FILE.svg`: draw a model's unrolled graph."""
+import os
+import sys
+
+from .cli_models import MODEL_NAMES
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "render", help="draw the unrolled graph of a small recurrent model",
+        description="Draw the computation graph of a small recurrent model, unrolled "
+                    "through time, with Graphviz (SVG, PNG or PDF by the file extension).")
+    parser.add_argument("model", choices=MODEL_NAMES, help="which model")
+    parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
+    parser.add_argument("--hidden", type=positive_int, default=4, help="hidden size")
+    parser.add_argument("--layers", type=positive_int, default=1, help="stacked layers")
+    parser.add_argument("--bidirectional", action="store_true")
+    parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells")
+    parser.add_argument("--highlight", metavar="PARAM",
+                        help="a parameter name (e.g. weight_hh_l0): draw its paths to the loss")
+    parser.add_argument("--backward", action="store_true", help="draw the backward pass")
+    parser.add_argument("--max-nodes", type=positive_int, default=None)
+    parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
+    parser.set_defaults(func=run)
+
+
+def positive_int(text):
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def output_format(path):
+    extension = os.path.splitext(path)[1].lower().lstrip(".")
+    if extension not in ("svg", "png", "pdf"):
+        raise ValueError(f"--out must end in .svg, .png or .pdf, got {path!r}")
+    return extension
+
+
+def full_param_name(holder, short):
+    """'weight_hh_l0' -> 'lstm.weight_hh_l0' (either form is accepted)."""
+    names = [name for name, _ in holder.named_parameters()]
+    for name in names:
+        if name == short or name.split(".", 1)[-1] == short:
+            return name
+    raise ValueError(f"--highlight: no parameter {short!r}; choose from "
+                     f"{', '.join(n.split('.', 1)[-1] for n in names)}")
+
+
+def write(dot, path):
+    """Write the Digraph to `path`; exit status 3 with a hint if `dot` is missing."""
+    import graphviz
+    try:
+        data = dot.pipe(format=output_format(path))
+    except graphviz.ExecutableNotFound:
+        print("minigrad: the Graphviz program 'dot' was not found on PATH. Install it, "
+              "e.g. on Debian/Ubuntu: apt-get install graphviz", file=sys.stderr)
+        return 3
+    with open(path, "wb") as f:
+        f.write(data)
+    return 0
+
+
+def run(args):
+    from .cli_models import build
+    from .graph.render import DEFAULT_MAX_NODES, render
+    try:
+        output_format(args.out)
+        holder, loss = build(args.model, args.steps, args.hidden, args.layers, args.bidirectional)
+        highlight = None if args.highlight is None else full_param_name(holder, args.highlight)
+    except ValueError as exc:
+        print(f"minigrad render: error: {exc}", file=sys.stderr)
+        return 2
+    dot = render(loss, detail=args.detail, highlight=highlight, backward=args.backward,
+                 max_nodes=args.max_nodes or DEFAULT_MAX_NODES, modules=holder,
+                 title=f"{args.model} | {args.steps} steps | detail={args.detail}"
+                       + (f" | highlight {highlight}" if highlight else "")
+                       + (" | backward" if args.backward else ""))
+    status = write(dot, args.out)
+    if status == 0:
+        print(f"wrote {args.out}")
+    return status

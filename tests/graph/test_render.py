@@ -1,0 +1,149 @@
+"""mg.render: structure of the SVG that Graphviz produces (parsed with xml.etree)."""
+import re
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+import minigrad as mg
+from minigrad.cli_models import build
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(dot):
+    return ET.fromstring(dot.pipe(format="svg"))
+
+
+def groups(root, cls):
+    return [g for g in root.iter(f"{SVG}g") if cls in (g.get("class") or "").split()]
+
+
+def title(g):
+    return g.find(f"{SVG}title").text
+
+
+def time_clusters(root):
+    return sorted(title(g) for g in groups(root, "cluster") if re.fullmatch(r"cluster_t\d+", title(g)))
+
+
+def texts(g):
+    return " ".join(t.text or "" for t in g.iter(f"{SVG}text"))
+
+
+def scalar_rnn():
+    w_i, w_h, w_o, b = (mg.tensor(v, requires_grad=True, dtype=mg.float64)
+                        for v in (0.5, 0.8, 1.2, 0.1))
+    w_i.name, w_h.name = "w_i", "w_h"
+    o = mg.tensor(0.0, dtype=mg.float64)
+    for t, x in enumerate((1.0, -0.5, 0.25)):
+        with mg.name_scope(f"t{t}"):
+            o = (mg.tensor(x, dtype=mg.float64) * w_i + o * w_h + b).tanh()
+    return -((o * w_o).sigmoid().log()), w_i, w_h
+
+
+def test_one_cluster_per_time_step_and_weights_once():
+    holder, loss = build("rnn", 4)
+    root = parse(mg.render(loss, detail="ops", modules=holder))
+    assert time_clusters(root) == [f"cluster_t{t}" for t in range(4)]
+    weight_nodes = [g for g in groups(root, "node") if "weight_hh_l0" in texts(g)]
+    assert len(weight_nodes) == 1
+
+
+def test_highlight_marks_exactly_the_edges_on_paths_to_the_loss():
+    loss, w_i, w_h = scalar_rnn()
+    graph = mg.trace(loss)
+    root = parse(mg.render(graph, highlight=w_i))
+    dot_to_graph = {title(g): int(g.get("id")[4:]) for g in groups(root, "node")
+                    if (g.get("id") or "").startswith("node")}
+    g = nx.DiGraph((s, d) for s, d, _ in graph.edges)
+    source, out = graph.node_id(w_i), graph.outputs[0]
+    on_path = (nx.descendants(g, source) | {source}) & (nx.ancestors(g, out) | {out})
+    drawn = set()
+    for edge in groups(root, "edge"):
+        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
+        pair = (dot_to_graph[tail], dot_to_graph[head])
+        drawn.add(pair)
+        highlighted = "highlight" in edge.get("class").split()
+        assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
+    expected = {(s, d) for s, d in g.edges if s in on_path and d in on_path}
+    assert expected <= drawn
+    # w_i is used once per step: three of its edges start the three paths
+    assert sum(1 for s, d in expected if s == source) == 3
+    assert all(s != graph.node_id(w_h) for s, d in expected)
+    legend = [n for n in groups(root, "node") if title(n) == "legend"]
+    assert legend and "1e" in texts(legend[0])
+
+
+def test_node_count_per_detail_level():
+    holder, loss = build("lstm", 5)
+    graph = mg.trace(loss, modules=holder)
+    cells = parse(mg.render(graph, detail="cells", max_nodes=1000))
+    cell_nodes = [g for g in groups(cells, "node") if re.search(r"lstm t=\d", texts(g))]
+    assert len(cell_nodes) == 5
+    layers = parse(mg.render(graph, detail="layers"))
+    assert len([g for g in groups(layers, "node") if "5 steps" in texts(g)]) == 1
+    assert time_clusters(layers) == []
+    ops = parse(mg.render(graph, detail="ops", max_nodes=1000))
+    op_ids = {f"node{n}" for n, a in graph.nodes.items() if a["kind"] == "op"}
+    assert op_ids <= {g.get("id") for g in groups(ops, "node")}
+
+
+def test_collapse_above_max_nodes_says_so():
+    holder, loss = build("lstm", 30)
+    dot = mg.render(loss, detail="ops", max_nodes=40, modules=holder)
+    root = parse(dot)
+    label = texts(root.find(f"{SVG}g"))
+    assert "ops grouped into cells" in dot.source and "middle steps" in dot.source
+    assert "collapsed" in label
+    gap = [g for g in groups(root, "node") if "steps collapsed" in texts(g)]
+    assert len(gap) == 1
+    assert 2 <= len(time_clusters(root)) < 30
+    drawn = [g for g in groups(root, "node") if not title(g).startswith(("bus", "legend"))]
+    assert len(drawn) <= 40  # bus taps (tiny points) do not count
+
+
+def test_steps_window_keeps_only_those_steps():
+    holder, loss = build("gru", 8)
+    dot = mg.render(loss, detail="cells", steps=slice(2, 5), modules=holder)
+    root = parse(dot)
+    assert time_clusters(root) == ["cluster_t2", "cluster_t3", "cluster_t4"]
+    assert "steps window" in dot.source
+
+
+def test_backward_of_the_forward_graph_runs_right_to_left_with_norms():
+    holder, loss = build("rnn", 3)
+    before = [p.grad for p in holder.parameters()]
+    dot = mg.render(loss, detail="ops", backward=True, modules=holder)
+    assert [p.grad for p in holder.parameters()] == before  # render touches no .grad
+    root = parse(dot)
+    assert "backward pass" in dot.source
+    assert all("dir=back" in line for line in dot.source.splitlines()
+               if "->" in line and "invis" not in line and "bus" not in line)
+    assert any("|grad|" in texts(g) for g in groups(root, "node"))
+
+
+def test_backward_graph_from_create_graph():
+    loss, w_i, _ = scalar_rnn()
+    (g,) = mg.grad(loss, w_i, create_graph=True)
+    root = parse(mg.render(g, backward=True))
+    grad_nodes = [n for n in groups(root, "node") if "grad of" in texts(n)]
+    assert len(grad_nodes) > 10
+    assert time_clusters(root) == ["cluster_t0", "cluster_t1", "cluster_t2"]
+
+
+def test_bidirectional_reverse_cluster_and_arrows_point_left():
+    holder, loss = build("birnn", 4)
+    dot = mg.render(loss, detail="cells", modules=holder)
+    root = parse(dot)
+    names = [title(g) for g in groups(root, "cluster")]
+    assert "cluster_t2_layer0_reverse" in names and "cluster_t2_layer0_forward" in names
+    assert "dir=back" in dot.source  # reverse recurrence drawn against the layout
+
+
+def test_bad_arguments():
+    loss, w_i, _ = scalar_rnn()
+    with pytest.raises(ValueError, match="detail"):
+        mg.render(loss, detail="gates")
+    with pytest.raises(ValueError, match="not part of the graph"):
+        mg.render(loss, highlight=mg.tensor(1.0, requires_grad=True))

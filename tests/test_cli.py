@@ -1,0 +1,66 @@
+"""The `minigrad` command line, run as `python -m minigrad` in a subprocess."""
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args, path=None):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run([sys.executable, "-m", "minigrad", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=120)
+
+
+def clusters(svg_path):
+    root = ET.parse(svg_path).getroot()
+    return [g.find("{http://www.w3.org/2000/svg}title").text
+            for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "cluster"]
+
+
+def test_render_writes_an_svg_with_a_cluster_per_step(tmp_path):
+    out = tmp_path / "lstm.svg"
+    result = run("render", "bilstm", "--steps", "3", "--detail", "cells",
+                 "--highlight", "weight_hh_l0", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    names = clusters(out)
+    assert {"cluster_t0", "cluster_t1", "cluster_t2"} <= set(names)
+    assert "cluster_t1_layer0_reverse" in names
+    assert 'class="edge highlight"' in out.read_text()
+
+
+def test_bad_arguments_exit_2_with_a_message(tmp_path):
+    for args, message in [
+            (("render", "lstm", "--steps", "0", "--out", "x.svg"), "at least 1"),
+            (("render", "transformer", "--steps", "3", "--out", "x.svg"), "invalid choice"),
+            (("render", "lstm", "--steps", "3"), "--out"),
+            (("render", "lstm", "--steps", "3", "--out", "x.txt"), ".svg"),
+            (("render", "lstm", "--steps", "3", "--highlight", "nope", "--out", "x.svg"),
+             "weight_hh_l0"),
+            (("render", "jordan", "--bidirectional", "--steps", "3", "--out", "x.svg"),
+             "bidirectional"),
+            ((), "COMMAND")]:
+        result = run(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+
+
+def test_missing_dot_names_the_debian_package(tmp_path):
+    python_dir = os.path.dirname(sys.executable)
+    result = run("render", "rnn", "--steps", "2", "--out", str(tmp_path / "x.svg"),
+                 path=python_dir if not os.path.exists(os.path.join(python_dir, "dot"))
+                 else "/nonexistent")
+    assert result.returncode != 0
+    assert "apt-get install graphviz" in result.stderr
+    assert not (tmp_path / "x.svg").exists()
+
+
+def test_bptt_chart(tmp_path):
+    out = tmp_path / "bptt.svg"
+    result = run("bptt", "all", "--steps", "12", "--hidden", "4", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert all(f'id="series-{k}"' in text for k in range(3))

@@ -1,0 +1,161 @@
+"""Build the gallery: render every picture into visuals/ and write visuals/README.md.
+
+    python -m visuals.build_gallery          (or: python visuals/build_gallery.py)
+
+Each entry below is (file name, one line on what it shows, a function making it).
+Runs in a few seconds; needs the Graphviz `dot` program.
+"""
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import minigrad as mg  # noqa: E402
+from minigrad.cli_models import build  # noqa: E402
+from minigrad.graph.charts import (gradient_norm_chart, per_step_contribution_chart,  # noqa: E402
+                                   vanishing_gradient_comparison)
+
+
+def svg(dot, name):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(dot.pipe(format="svg"))
+
+
+def model_graph(model, steps, title, **options):
+    def make(name):
+        holder, loss = build(model, steps, hidden=4)
+        svg(mg.render(loss, modules=holder, title=title, **options), name)
+    return make
+
+
+def scalar_rnn():
+    """The seeds' 3-step scalar RNN: o_t = tanh(x_t w_i + o_{t-1} w_h + b),
+    y = sigmoid(o_3 w_o), L = -log y (target 1)."""
+    mg.manual_seed(0)
+    w_i, w_h, w_o, b = (mg.tensor(v, requires_grad=True, dtype=mg.float64)
+                        for v in (0.5, 0.8, 1.2, 0.1))
+    for tensor, name in ((w_i, "w_i"), (w_h, "w_h"), (w_o, "w_o"), (b, "b")):
+        tensor.name = name
+    o = mg.tensor(0.0, dtype=mg.float64)
+    for t, x in enumerate((1.0, -0.5, 0.25)):
+        with mg.name_scope(f"t{t}"):
+            o = (mg.tensor(x, dtype=mg.float64) * w_i + o * w_h + b).tanh()
+    loss = -((o * w_o).sigmoid().log())
+    return loss, w_i
+
+
+def scalar_forward(name):
+    loss, _ = scalar_rnn()
+    svg(mg.render(loss, show_values=True, title="seeds' 3-step scalar RNN, forward, with values"),
+        name)
+
+
+def scalar_paths(name):
+    loss, w_i = scalar_rnn()
+    svg(mg.render(loss, highlight=w_i, title="dL/dw_i is a sum over 3 paths, one per time step "
+                  "(edge labels: |gradient| on the edge)"), name)
+
+
+def scalar_grad_graph(name):
+    loss, w_i = scalar_rnn()
+    (g,) = mg.grad(loss, w_i, create_graph=True)
+    svg(mg.render(g, backward=True, title="backward graph built by create_graph=True "
+                  "(the ops that compute dL/dw_i), right to left"), name)
+
+
+def vanishing(name):
+    series = vanishing_gradient_comparison(T=40, hidden=16)
+    gradient_norm_chart(series, os.path.join(HERE, name),
+                        title="||dL/dh_t||, loss on the last of 40 steps")
+
+
+def contributions(kind):
+    def make(name):
+        holder, loss = build(kind, 30, hidden=8)
+        weight = getattr(holder, kind).weight_hh_l0
+        terms = mg.bptt.per_step_grads(loss, weight)
+        per_step_contribution_chart(terms, os.path.join(HERE, name),
+                                    title=f"{kind.upper()}: contribution of each step to "
+                                          f"dL/dW_hh (30 steps)")
+    return make
+
+
+GALLERY = [
+    ("scalar_forward.svg", "The seeds' 3-step scalar RNN, forward graph, one cluster per time "
+     "step, shared weights drawn once with dashed edges to every step, values in labels.",
+     scalar_forward),
+    ("scalar_paths.svg", "The same graph with `highlight=w_i`: the 3 paths from w_i to the loss "
+     "(one per step), coloured and widened by log10 |gradient|; other edges greyed.",
+     scalar_paths),
+    ("scalar_grad_graph.svg", "The backward graph built by `mg.grad(..., create_graph=True)`: "
+     "gradient ops placed at the step of the forward op they differentiate, running right to left.",
+     scalar_grad_graph),
+    ("rnn_ops.svg", "Elman RNN, 4 steps, every op (`detail=\"ops\"`).",
+     model_graph("rnn", 4, "RNN, 4 steps, detail=ops", detail="ops")),
+    ("lstm_ops.svg", "LSTM, 3 steps, every op: the gates, the cell state c and h per step.",
+     model_graph("lstm", 3, "LSTM, 3 steps, detail=ops", detail="ops")),
+    ("lstm_cells.svg", "LSTM, 20 steps, one node per cell (`detail=\"cells\"`); weights reach "
+     "every step through one dashed bus.",
+     model_graph("lstm", 20, "LSTM, 20 steps, detail=cells", detail="cells")),
+    ("gru_cells.svg", "GRU, 10 steps, one node per cell.",
+     model_graph("gru", 10, "GRU, 10 steps, detail=cells", detail="cells")),
+    ("birnn_cells.svg", "Bidirectional RNN, 6 steps: the reverse direction's cluster per step, "
+     "its recurrent arrows running right to left.",
+     model_graph("birnn", 6, "bidirectional RNN, 6 steps, detail=cells", detail="cells")),
+    ("bilstm_ops.svg", "Bidirectional LSTM, 3 steps, every op.",
+     model_graph("bilstm", 3, "bidirectional LSTM, 3 steps, detail=ops", detail="ops",
+                 max_nodes=400)),
+    ("rnn_backward.svg", "RNN backward pass (`backward=True`): the forward graph with gradients "
+     "flowing right to left, edges coloured by |gradient|, |grad| in every label.",
+     model_graph("rnn", 5, "RNN, 5 steps, backward", detail="ops", backward=True)),
+    ("lstm_backward_cells.svg", "LSTM backward pass over 15 steps, per cell: |dL/d(cell output)| "
+     "in each cell and on each edge.",
+     model_graph("lstm", 15, "LSTM, 15 steps, backward, detail=cells", detail="cells",
+                 backward=True)),
+    ("rnn_highlight_whh.svg", "RNN, every path from weight_hh_l0 to the loss, coloured by "
+     "log10 |gradient| (legend); the paths fade towards early steps: vanishing gradient.",
+     model_graph("rnn", 6, "RNN, 6 steps: paths from weight_hh_l0", detail="ops",
+                 highlight="rnn.weight_hh_l0")),
+    ("lstm_highlight_cells.svg", "LSTM, 12 steps, per cell, paths from weight_hh_l0 to the loss.",
+     model_graph("lstm", 12, "LSTM, 12 steps: paths from weight_hh_l0", detail="cells",
+                 highlight="lstm.weight_hh_l0")),
+    ("lstm_collapsed.svg", "LSTM of 100 steps above max_nodes: ops grouped into cells and the "
+     "middle steps folded into one node; the graph label says so.",
+     model_graph("lstm", 100, "LSTM, 100 steps, max_nodes=60", detail="ops", max_nodes=60)),
+    ("birnn_layers.svg", "2-layer bidirectional RNN, one node per layer and direction "
+     "(`detail=\"layers\"`).",
+     lambda name: svg(mg.render(build("birnn", 8, hidden=4, layers=2)[1], detail="layers",
+                                title="2-layer bidirectional RNN, detail=layers"), name)),
+    ("vanishing_gradients.svg", "||dL/dh_t|| through 40 steps for RNN, LSTM and GRU "
+     "(log scale): the RNN's gradient vanishes fastest.", vanishing),
+    ("contributions_rnn.svg", "Per-step terms of dL/dW_hh in an RNN of 30 steps: only the "
+     "last few steps contribute.", contributions("rnn")),
+    ("contributions_lstm.svg", "Per-step terms of dL/dW_hh in an LSTM of 30 steps.",
+     contributions("lstm")),
+]
+
+
+def write_readme():
+    lines = ["# Gallery", "",
+             "Generated by `python -m visuals.build_gallery` (do not edit by hand).", ""]
+    for name, text, _ in GALLERY:
+        title = os.path.splitext(name)[0].replace("_", " ")
+        lines += [f"## {title}", "", text, "", f"![{title}]({name})", ""]
+    with open(os.path.join(HERE, "README.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def main():
+    start = time.perf_counter()
+    for name, _, make in GALLERY:
+        began = time.perf_counter()
+        make(name)
+        print(f"{name:28s} {time.perf_counter() - began:6.2f} s")
+    write_readme()
+    print(f"gallery written to {HERE} in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
