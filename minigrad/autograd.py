@@ -105,17 +105,19 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     state.grad_enabled = as_graph
     observer = state.observer
     try:
+        pop, get, owned_discard = pending.pop, pending.get, owned.discard
         for node in reversed(order):
-            g = pending.pop(id(node), None)
-            if g is None or (needed is not None and id(node) not in needed):
+            node_key = id(node)
+            g = pop(node_key, None)
+            if g is None or (needed is not None and node_key not in needed):
                 continue
-            owned.discard(id(node))
+            owned_discard(node_key)
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
             if observer is not None:
                 observer.on_node(node, _as_tensor(g))
-            if capture is not None and id(node) in capture:
-                captured[id(node)] = _as_tensor(g)
+            if capture is not None and node_key in capture:
+                captured[node_key] = _as_tensor(g)
             prim = node._prim
             if prim is None:
                 if accumulate:
@@ -125,10 +127,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 node.grad = g if as_graph else Tensor._constant(g)
             inputs = node._inputs
             if needed is None:
-                wanted = state.wants = tuple([inp.requires_grad for inp in inputs])
+                wanted = state.wants = [inp.requires_grad for inp in inputs]
             else:
-                wanted = state.wants = tuple(
-                    [inp.requires_grad and id(inp) in needed for inp in inputs])
+                wanted = state.wants = [inp.requires_grad and id(inp) in needed
+                                        for inp in inputs]
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
                 # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
@@ -148,14 +150,15 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 if ig is None or not wanted[position]:
                     continue
                 inp = inputs[position]
-                if ig.shape != inp.data.shape:
-                    ig = sum_to(ig, inp.data.shape)
-                if ig.dtype != inp.data.dtype:
-                    ig = cast(ig, dtype=inp.data.dtype)
+                data = inp.data
+                if ig.shape != data.shape:
+                    ig = sum_to(ig, data.shape)
+                if ig.dtype != data.dtype:
+                    ig = cast(ig, dtype=data.dtype)
                 if observer is not None:
                     observer.on_edge(node, position, inp, _as_tensor(ig))
                 key = id(inp)
-                previous = pending.get(key)
+                previous = get(key)
                 if previous is None:
                     pending[key] = ig
                 elif key in owned:
