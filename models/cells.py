@@ -40,6 +40,9 @@ class RecurrentCell(Module):
 
     gates = 1
     state_names = ("h",)
+    # True where b_hh simply adds to the pre-activation (RNN, LSTM), so it can join
+    # the input projection; the GRU's b_hn sits inside the reset gate
+    hidden_bias_adds = True
 
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__()
@@ -61,7 +64,11 @@ class RecurrentCell(Module):
     def input_projection(self, x):
         """x W_ih^T + b_ih (+ b_hh where it simply adds): (..., H_in) -> (..., G*H)."""
         projected = x @ self.weight_ih.T
-        return projected if self.bias_ih is None else projected + self.bias_ih
+        if self.bias_ih is None:
+            return projected
+        if self.hidden_bias_adds:
+            return projected + (self.bias_ih + self.bias_hh)
+        return projected + self.bias_ih
 
     def recurrence(self, recurrent_mask=None):
         """A function `step(projected_t, state) -> (output, new_state)` for one run.
@@ -127,13 +134,6 @@ class RNNCell(RecurrentCell):
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 
-    def input_projection(self, x):
-        """x W_ih^T + b_ih + b_hh (both biases are plain sums here): (..., H_in) -> (..., H)."""
-        projected = x @ self.weight_ih.T
-        if self.bias_ih is None:
-            return projected
-        return projected + (self.bias_ih + self.bias_hh)
-
     def recurrence(self, recurrent_mask=None):
         w_hh_t = self.weight_hh.T
         relu = self.nonlinearity == "relu"
@@ -175,13 +175,6 @@ class LSTMCell(RecurrentCell):
 
     gates = 4
     state_names = ("h", "c")
-
-    def input_projection(self, x):
-        """x W_ih^T + b_ih + b_hh (both biases are plain sums here): (..., H_in) -> (..., 4H)."""
-        projected = x @ self.weight_ih.T
-        if self.bias_ih is None:
-            return projected
-        return projected + (self.bias_ih + self.bias_hh)
 
     def recurrence(self, recurrent_mask=None):
         w_hh_t = self.weight_hh.T
@@ -226,6 +219,7 @@ class GRUCell(RecurrentCell):
     """
 
     gates = 3
+    hidden_bias_adds = False
 
     def recurrence(self, recurrent_mask=None):
         w_hh_t = self.weight_hh.T
