@@ -1,7 +1,7 @@
 """Truncated backpropagation through time, one optimizer step per chunk of k steps.
 
     hx = None
-    for x_k, y_k in zip(chunks(x, k), chunks(y, k)):      # along time (axis 1)
+    for x_k, y_k in tbptt_chunks(x, y, k, time_axis=1):  # models.truncated_bptt
         output, hx = model(x_k, hx)
         loss_fn(output, y_k).backward()                   # gradients stop at the chunk start
         optimizer.step()
@@ -10,26 +10,9 @@
 The state carries information across the whole sequence; gradients flow back at
 most k steps. Targets must have a time axis (N, T, ...) aligned with x.
 """
+from models.truncated_bptt import detach_state, tbptt_chunks
+
 from ..functions import concat
-from ..tensor import Tensor
-
-
-def detach_state(hx):
-    """Detach a hidden state: a Tensor, or a (nested) tuple/list of them, or None."""
-    if hx is None:
-        return None
-    if isinstance(hx, Tensor):
-        return hx.detach()
-    if isinstance(hx, (tuple, list)):
-        return type(hx)(detach_state(h) for h in hx)
-    raise TypeError(f"detach_state: expected a Tensor or a tuple of Tensors, got "
-                    f"{type(hx).__name__}")
-
-
-def time_chunks(x, k):
-    """Slices of `x` (N, T, ...) along axis 1, each k steps long (the last may be shorter)."""
-    length = x.shape[1]
-    return [x[:, s:s + k] for s in range(0, length, k)]
 
 
 def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
@@ -41,7 +24,7 @@ def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
         raise ValueError(f"fit(tbptt=k): inputs {inputs.shape} and targets {targets.shape} must "
                          "share the (N, T) leading axes")
     hx, outputs, total, norms = None, [], 0.0, []
-    for x_k, y_k in zip(time_chunks(inputs, k), time_chunks(targets, k)):
+    for x_k, y_k in tbptt_chunks(inputs, targets, k, time_axis=1):
         optimizer.zero_grad()
         result = model(x_k, hx)
         if not isinstance(result, tuple) or len(result) != 2:
