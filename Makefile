@@ -11,6 +11,7 @@ test:
 	bash scripts/test.sh
 
 bench: setup
+	.venv/bin/python -m pip install -q -e ".[bench]"
 	.venv/bin/python -m benchmarks.bench_engine
 	.venv/bin/python -m benchmarks.bench_lstm
 	.venv/bin/python -m benchmarks.bench_render

@@ -164,6 +164,7 @@ def test_lstm_full_size_shapes_and_dtype():
 # ------------------------------------------------------------------- micrograd
 
 def test_micrograd_step_matches_numpy_twin():
+    pytest.importorskip("micrograd")  # benchmark-only dependency (pip install .[bench])
     X, y = micrograd_mlp.make_points(0)
     assert X.shape == (50, 2) and set(y.tolist()) == {-1.0, 1.0}
     model = micrograd_mlp.make_model(0)

@@ -15,8 +15,6 @@ from the weights of a micrograd model, so that any other implementation
 (minigrad's) can be checked for equality against it.
 """
 import numpy as np
-from micrograd.engine import Value
-from micrograd.nn import MLP
 
 LAYER_SIZES = (2, 16, 16, 1)
 
@@ -41,20 +39,30 @@ def make_points(seed=0, n=50, noise=0.1):
     return X, y
 
 
+def make_weights(seed=0):
+    """The MLP's weights as numpy: [(W (out, in), b (out,)), ...], W ~ U(-1, 1), b = 0."""
+    rng = np.random.default_rng(seed)
+    weights = []
+    for fan_in, fan_out in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]):
+        W = np.array([[rng.uniform(-1, 1) for _ in range(fan_in)] for _ in range(fan_out)])
+        weights.append((W, np.zeros(fan_out)))
+    return weights
+
+
 def make_model(seed=0):
-    """A micrograd ``MLP(2, [16, 16, 1])`` with reproducible weights.
+    """A micrograd ``MLP(2, [16, 16, 1])`` holding `make_weights(seed)`.
 
     micrograd draws its weights from the global ``random`` module; here they are
-    overwritten from a seeded numpy generator with the same distribution
-    (weights U(-1, 1), biases 0), so the global random state does not matter.
+    overwritten, so the global random state does not matter. Needs micrograd
+    (a benchmark-only dependency: ``pip install micrograd==0.1.0``).
     """
+    from micrograd.nn import MLP
     model = MLP(LAYER_SIZES[0], list(LAYER_SIZES[1:]))
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        for neuron in layer.neurons:
-            for w in neuron.w:
-                w.data = float(rng.uniform(-1, 1))
-            neuron.b.data = 0.0
+    for layer, (W, b) in zip(model.layers, make_weights(seed)):
+        for neuron, row, bias in zip(layer.neurons, W, b):
+            for w, value in zip(neuron.w, row):
+                w.data = float(value)
+            neuron.b.data = float(bias)
     return model
 
 
@@ -68,6 +76,7 @@ def micrograd_step(model, X, y):
     Returns:
         the loss as a Python float.
     """
+    from micrograd.engine import Value
     model.zero_grad()
     loss = Value(0.0)
     for xrow, target in zip(X.tolist(), y.tolist()):
