@@ -92,17 +92,21 @@ GALLERY = [
     ("scalar_grad_graph.svg", "The backward graph built by `mg.grad(..., create_graph=True)`: "
      "gradient ops placed at the step of the forward op they differentiate, running right to left.",
      scalar_grad_graph),
-    ("rnn_ops.svg", "Elman RNN, 4 steps, every op (`detail=\"ops\"`).",
+    ("rnn_ops.svg", "Elman RNN, 4 steps, every op (`detail=\"ops\"`); the input projection "
+     "x W_ih^T + b of all steps is drawn once in the green \"whole sequence\" band, each step "
+     "takes its slice (getitem).",
      model_graph("rnn", 4, "RNN, 4 steps, detail=ops", detail="ops")),
     ("lstm_ops.svg", "LSTM, 3 steps, every op: the gates, the cell state c and h per step.",
      model_graph("lstm", 3, "LSTM, 3 steps, detail=ops", detail="ops")),
-    ("lstm_cells.svg", "LSTM, 20 steps, one node per cell (`detail=\"cells\"`); weights reach "
-     "every step through one dashed bus.",
+    ("lstm_cells.svg", "LSTM, 20 steps, one node per cell (`detail=\"cells\"`) on one level "
+     "row, the recurrent (h, c) edges running straight left to right; the whole-sequence input "
+     "projection and the shared weights reach every step through tapped bus lines.",
      model_graph("lstm", 20, "LSTM, 20 steps, detail=cells", detail="cells")),
     ("gru_cells.svg", "GRU, 10 steps, one node per cell.",
      model_graph("gru", 10, "GRU, 10 steps, detail=cells", detail="cells")),
-    ("birnn_cells.svg", "Bidirectional RNN, 6 steps: the reverse direction's cluster per step, "
-     "its recurrent arrows running right to left.",
+    ("birnn_cells.svg", "Bidirectional RNN, 6 steps: a forward and a reverse cluster per step, "
+     "the reverse recurrent arrows pointing right to left (the top-to-bottom order of the two "
+     "directions is not yet the same in every step).",
      model_graph("birnn", 6, "bidirectional RNN, 6 steps, detail=cells", detail="cells")),
     ("bilstm_ops.svg", "Bidirectional LSTM, 3 steps, every op.",
      model_graph("bilstm", 3, "bidirectional LSTM, 3 steps, detail=ops", detail="ops",

@@ -20,6 +20,7 @@ from .render_layout import draw
 from .render_style import MagnitudeScale
 
 DEFAULT_MAX_NODES = 250
+MAX_LEVEL_CELLS = 120   # above this many cells, dot needs seconds to keep the lanes level
 
 
 def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
@@ -161,15 +162,19 @@ def _fit(graph, node_ids, detail, steps, max_nodes, highlighted):
         count = len(view.nodes)
         view = build_view(graph, node_ids, "cells", hidden, highlighted)
         notes.append(f"collapsed: ops grouped into cells ({count} nodes > max_nodes={max_nodes})")
-    if len(view.nodes) > max_nodes and view.detail == "cells" and len(kept) > 2:
-        timed = sum(1 for n in view.nodes.values() if n.time is not None and n.kind != "gap")
+    timed = sum(1 for n in view.nodes.values() if n.time is not None and n.kind != "gap")
+    too_many = len(view.nodes) > max_nodes or timed > MAX_LEVEL_CELLS
+    if too_many and view.detail == "cells" and len(kept) > 2:
         fixed = len(view.nodes) - timed
-        keep = ends_to_keep(kept, timed / len(kept), fixed, max_nodes)
+        budget = min(max_nodes, fixed + MAX_LEVEL_CELLS)
+        keep = ends_to_keep(kept, timed / len(kept), fixed, budget)
         middle = kept[keep:len(kept) - keep]
         count = len(view.nodes)
         view = build_view(graph, node_ids, "cells", sorted(hidden + middle), highlighted)
+        reason = (f"{count} nodes > max_nodes={max_nodes}" if count > max_nodes else
+                  f"{timed} cells > {MAX_LEVEL_CELLS}, the most dot keeps level quickly")
         notes.append(f"collapsed: {len(middle)} middle steps (t = {middle[0]} .. {middle[-1]}) "
-                     f"folded into one node ({count} nodes > max_nodes={max_nodes})")
+                     f"folded into one node ({reason})")
     if len(view.nodes) > max_nodes and view.detail != "layers":
         count = len(view.nodes)
         view = build_view(graph, node_ids, "layers", hidden, highlighted)

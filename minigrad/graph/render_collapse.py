@@ -74,19 +74,23 @@ def placements(graph, node_ids, derived=()):
 
 
 def weight_derived(graph, node_ids):
-    """Ops outside any time step computed from parameters only (e.g. `W.T` done once
-    before the loop): drawn with the shared weights."""
+    """Ops computed from parameters only (e.g. `W.T` done once before the loop) that
+    are not private to one time step: drawn once, with the shared weights."""
     wanted = set(node_ids)
-    inputs = {}
+    inputs, consumers = {}, {}
     for src, dst, _ in graph.edges:
-        if dst in wanted:
+        if dst in wanted and src in wanted:
             inputs.setdefault(dst, []).append(src)
+            consumers.setdefault(src, []).append(dst)
     derived = set()
     for node_id in sorted(wanted):
         attrs = graph.nodes[node_id]
-        if attrs["kind"] == "op" and attrs["time_step"] is None and all(
-                graph.nodes[i]["kind"] == "param" or i in derived
-                for i in inputs.get(node_id, ())) and node_id in inputs:
+        if attrs["kind"] != "op" or node_id not in inputs:
+            continue
+        if not all(graph.nodes[i]["kind"] == "param" or i in derived for i in inputs[node_id]):
+            continue
+        used_at = {graph.nodes[c]["time_step"] for c in consumers.get(node_id, ())}
+        if attrs["time_step"] is None or len(used_at) > 1:
             derived.add(node_id)
     return derived
 
@@ -122,6 +126,11 @@ def build_view(graph, node_ids, detail, hidden_steps=(), highlighted_edges=None)
         where = place.get(node_id)
         if where is not None and where[3] in gap_of:
             key = gap_of[where[3]]
+        elif (where is None and detail == "layers" and attrs["kind"] == "op"
+              and attrs["direction"] is not None and node_id not in derived):
+            # a whole-sequence op of one layer and direction (the input projection
+            # of all steps at once) belongs to that layer's node
+            key = ("layer", attrs["module"], attrs["layer"], attrs["direction"])
         else:
             key = group_key(node_id, where, detail)
         groups[node_id] = key

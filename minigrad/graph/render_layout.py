@@ -7,13 +7,16 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
   right, and a reverse-direction RNN or a backward graph shows arrows running
   right to left;
 - one `cluster_t{t}` per time step, with nested clusters per (module, layer,
-  direction) inside it;
-- parameters live once, in `cluster_weights`, outside the time clusters; their
-  edges to every step that uses them are dashed grey.
+  direction) inside it, all on one horizontal band (see render_steps);
+- parameters live once, in `cluster_weights`, and whole-sequence ops (the input
+  projection of all steps) once, in `cluster_sequence`, outside the time clusters;
+  their edges reach the steps through bus lines (render_bus) that run between the
+  step boxes.
 """
 import graphviz
 
 from .render_bus import plan_buses
+from .render_steps import ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order, order_node
 from .render_style import (FADED_EDGE, HIGHLIGHT_SOURCE_STYLE, NODE_STYLE, OUTPUT_STYLE,
                            PLAIN_EDGE, WEIGHT_EDGE, format_norm, format_shape, format_value)
 
@@ -50,13 +53,13 @@ def draw(view, graph, mode, title, scale=None, show_values=False, highlight_sour
                                    key == highlight_source, constants.get(key))
               for key, node in view.nodes.items()}
     buses, taps = plan_buses(view, mode)
-    _emit_clusters(dot, view, placed, buses)
+    free = _emit_clusters(dot, view, placed, buses, names)
     label_edges = any_highlight and sum(e.highlighted for e in view.edges) <= MAX_EDGE_LABELS
     for edge in view.edges:
         _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges,
-                   taps.get(id(edge)))
+                   taps.get(id(edge)), free)
     for bus in buses:
-        _emit_bus(dot, bus, names, scale, any_highlight)
+        _emit_bus(dot, bus, names, scale, any_highlight, free)
     if scale is not None:
         title = "|gradient| on highlighted paths" if any_highlight else "|gradient| on edges"
         dot.node("legend", label=scale.legend_label(title), shape="plaintext")
@@ -68,81 +71,67 @@ def _graph_label(title, notes):
 
 
 # ------------------------------------------------------------------ clusters
-def _emit_clusters(dot, view, placed, buses):
-    weights, loose, steps = [], [], {}
-    modules = {n.module for n in view.nodes.values() if n.time is not None}
-    shared = {e.tail for e in view.edges if e.from_weight and view.nodes[e.head].time is not None}
-    grown = True
-    while grown:  # parameters feeding weight-derived ops that feed the steps
-        more = {e.tail for e in view.edges if e.from_weight and e.head in shared} - shared
-        shared |= more
-        grown = bool(more)
-    for key, node in view.nodes.items():
-        if node.from_weights and key in shared:
-            weights.append(key)
-        elif node.time is None or node.kind == "gap":
-            loose.append(key)
-        else:
-            inner = (node.module if len(modules) > 1 else None, node.layer, node.direction)
-            steps.setdefault(node.time, {}).setdefault(inner, []).append(key)
+def _emit_clusters(dot, view, placed, buses, names):
+    """Emit every node inside its cluster; returns the set of view keys drawn in the
+    weights and sequence bands (their edges to the steps do not constrain ranks)."""
+    weights, steps, band, loose = classify(view)
     taps = {}   # time -> {"out": [tap names], "in": [tap names]}
     for bus in buses:
         for t in bus.times:
             taps.setdefault(t, {"out": [], "in": []})[bus.side].append(bus.tap(t))
+    gaps = [k for k in loose if view.nodes[k].kind == "gap"]
     for key in loose:
         dot.node(**placed[key])
-    for t in set(taps) - set(steps):   # taps of gap nodes
-        for name in taps[t]["out"] + taps[t]["in"]:
-            dot.node(name, **TAP_ATTRS)
-    if weights:
-        with dot.subgraph(name="cluster_weights") as sub:
-            sub.attr(label="shared weights (drawn once)", style="rounded,dashed",
-                     color="#c26a00", fontcolor="#c26a00")
-            for key in weights:
-                sub.node(**placed[key])
-    _emit_step_order(dot, view, steps, taps)
-    for t in sorted(steps):
-        with dot.subgraph(name=f"cluster_t{t}") as step:
-            step.attr(label=f"t = {t}", style="rounded,filled", fillcolor="#fafafa",
-                      color="#b0b0b0", fontcolor="#505050")
-            for name in taps[t]["out"] + taps[t]["in"] if t in taps else ():
-                step.node(name, **TAP_ATTRS)
-            for inner, keys in steps[t].items():
-                if inner == (None, None, None):
-                    for key in keys:
-                        step.node(**placed[key])
-                    continue
-                with step.subgraph(name=_inner_name(t, inner)) as sub:
-                    sub.attr(label=_inner_label(inner), style="rounded",
-                             color="#7a9cc6" if inner[2] != "reverse" else "#c67a9c",
-                             fillcolor="white")
-                    for key in keys:
-                        sub.node(**placed[key])
+    bands = [_emit_band(dot, view, placed, names, keys, *what) for keys, what in (
+        (weights, ("cluster_weights", "shared weights (drawn once, used at every step)",
+                   "#c26a00")),
+        (band, ("cluster_sequence", "whole sequence (all time steps at once)", "#3d8b37")))]
+    for t in sorted(set(taps) | set(steps)):
+        for name in taps.get(t, {}).get("out", []) + taps.get(t, {}).get("in", []):
+            dot.node(name, group=name.rsplit("_t", 1)[0], **TAP_ATTRS)  # between the boxes
+        if t in steps:
+            _emit_step(dot, t, steps[t], placed)
+    emit_order(dot, view, names, steps, taps, gaps, bands if steps else (None, None))
+    return (set(weights) | set(band)) if steps else set()
 
 
-def _emit_step_order(dot, view, steps, taps):
-    """Invisible edges that keep step t to the right of step t-1: from the last node
-    of t-1 (highest graph id, i.e. last computed) to every entry node and bus tap of t.
-    Without them steps overlap in rank and dot stacks them into a staircase."""
-    names = {key: f"v{i}" for i, key in enumerate(view.nodes)}
-    step_of = {}
-    for t, inner in steps.items():
-        for keys in inner.values():
-            for key in keys:
-                step_of[key] = t
-    has_local_input = {e.head for e in view.edges
-                       if step_of.get(e.tail) is not None and step_of.get(e.tail) == step_of.get(e.head)}
-    ordered = sorted(steps)
-    no_taps = {"out": [], "in": []}
-    for previous, t in zip(ordered, ordered[1:]):
-        last = max((k for keys in steps[previous].values() for k in keys),
-                   key=lambda k: max(view.nodes[k].members))
-        exits = [names[last]] + taps.get(previous, no_taps)["in"]
-        entries = [names[key] for keys in steps[t].values() for key in keys
-                   if key not in has_local_input] + taps.get(t, no_taps)["out"]
-        for a in exits:
-            for b in entries:
-                dot.edge(a, b, style="invis")
+def _emit_band(dot, view, placed, names, keys, name, label, colour):
+    if not keys:
+        return None
+    anchor = f"{name}_anchor"
+    with dot.subgraph(name=name) as sub:
+        sub.attr(label=label, style="rounded,dashed", color=colour, fontcolor=colour)
+        sub.node(anchor, **ANCHOR)
+        for key in keys:
+            sub.node(**placed[key])
+    inside = set(keys)
+    fed = {e.head for e in view.edges if e.tail in inside and e.head in inside}
+    return anchor, [names[k] for k in keys if k not in fed]
+
+
+def _emit_step(dot, t, lanes, placed):
+    with dot.subgraph(name=f"cluster_t{t}") as step:
+        step.attr(label=f"t = {t}", style="rounded,filled", fillcolor="#fafafa",
+                  color="#b0b0b0", fontcolor="#505050")
+        order = sorted(lanes, key=lane_order)
+        if len(lanes) > 1:   # its out-edges fix the lanes' top-to-bottom order
+            step.node(order_node(t), ordering="out", **ANCHOR)
+        for lane in order:
+            keys = lanes[lane]
+            if lane == (None, None, None):
+                step.node(lane_anchor(t, lane), **ANCHOR)
+                step.node(lane_exit(t, lane), **ANCHOR)
+                for key in keys:
+                    step.node(**placed[key])
+                continue
+            with step.subgraph(name=_inner_name(t, lane)) as sub:
+                sub.attr(label=_inner_label(lane), style="rounded",
+                         color="#7a9cc6" if lane[2] != "reverse" else "#c67a9c",
+                         fillcolor="white")
+                sub.node(lane_anchor(t, lane), **ANCHOR)
+                sub.node(lane_exit(t, lane), **ANCHOR)
+                for key in keys:
+                    sub.node(**placed[key])
 
 
 def _inner_name(t, inner):
@@ -248,7 +237,7 @@ def _group_label(node, graph, mode):
 
 
 # --------------------------------------------------------------------- edges
-def _emit_bus(dot, bus, names, scale, any_highlight):
+def _emit_bus(dot, bus, names, scale, any_highlight, free=()):
     attrs = dict(WEIGHT_EDGE if bus.from_weight else PLAIN_EDGE, dir="none")
     attrs["class"] = "bus"
     lit = [e.grad_norm for e in bus.edges if e.highlighted]
@@ -260,17 +249,19 @@ def _emit_bus(dot, bus, names, scale, any_highlight):
     for a, b in zip(taps, taps[1:]):
         dot.edge(a, b, **attrs)
     for anchor in bus.anchors:
+        loose = {"constraint": "false"} if anchor in free else {}
         if bus.side == "out":
-            dot.edge(names[anchor], taps[0], **attrs)
+            dot.edge(names[anchor], taps[0], **attrs, **loose)
         else:
-            dot.edge(taps[-1], names[anchor], **dict(attrs, dir="forward"))
+            dot.edge(taps[-1], names[anchor], **dict(attrs, dir="forward"), **loose)
 
 
 def _norm_key(norm):
     return -1.0 if norm is None else norm
 
 
-def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, tap=None):
+def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, tap=None,
+               free=()):
     tail, head = edge.tail, edge.head
     flow_to = tail if mode == "reverse-of-forward" else head
     if mode == "grad-graph" and not edge.from_weight:
@@ -283,6 +274,8 @@ def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, 
         attrs["weight"] = "8"   # keep a step's nodes together, next to each other
     if flow_to == tail:
         attrs["dir"] = "back"
+    if tap is None and (tail in free) != (head in free):
+        attrs["constraint"] = "false"   # a band node and a step: ranks stay by time
     attrs.update(WEIGHT_EDGE if edge.from_weight else PLAIN_EDGE)
     if "gap" in (view.nodes[tail].kind, view.nodes[head].kind):
         attrs["style"] = "dotted"

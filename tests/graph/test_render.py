@@ -147,3 +147,63 @@ def test_bad_arguments():
         mg.render(loss, detail="gates")
     with pytest.raises(ValueError, match="not part of the graph"):
         mg.render(loss, highlight=mg.tensor(1.0, requires_grad=True))
+
+
+def span(g, axis):
+    """(min, max) of x (axis 0) or y (axis 1) over the first path or polygon of a group."""
+    shape = g.find(f"{SVG}path")
+    if shape is None:
+        shape = g.find(f"{SVG}polygon")
+    points = re.findall(r"([-\d.]+),([-\d.]+)", shape.get("d") or shape.get("points"))
+    values = [float(p[axis]) for p in points]
+    return min(values), max(values)
+
+
+def box(g):
+    return span(g, 1)
+
+
+def test_long_unroll_runs_level_from_left_to_right():
+    holder, loss = build("lstm", 20)
+    root = parse(mg.render(loss, detail="cells", modules=holder))
+    steps = {int(title(g)[9:]): box(g) for g in groups(root, "cluster")
+             if re.fullmatch(r"cluster_t\d+", title(g))}
+    assert sorted(steps) == list(range(20))
+    cells = [box(g) for g in groups(root, "node") if re.search(r"lstm t=\d+", texts(g))]
+    assert len(cells) == 20
+    centres = [(low + high) / 2 for low, high in cells]
+    assert max(centres) - min(centres) < 2.0, centres          # one horizontal row
+    bottoms = [high for _, high in steps.values()]
+    assert max(bottoms) - min(bottoms) < 5.0, steps
+    lefts = [float(re.findall(r"([-\d.]+),", g.find(f"{SVG}path").get("d")
+                              if g.find(f"{SVG}path") is not None else
+                              g.find(f"{SVG}polygon").get("points"))[0])
+             for g in sorted((g for g in groups(root, "cluster")
+                              if re.fullmatch(r"cluster_t\d+", title(g))),
+                             key=lambda g: int(title(g)[9:]))]
+    assert lefts == sorted(lefts)                                 # time runs left to right
+
+
+def test_whole_sequence_ops_are_drawn_once_outside_the_steps():
+    holder, loss = build("lstm", 8)
+    graph = mg.trace(loss, modules=holder)
+    root = parse(mg.render(graph, detail="ops", max_nodes=1000))
+    whole = {f"node{n}" for n, a in graph.nodes.items()
+             if a["kind"] == "op" and a["time_step"] is None and a["shape"][:1] == (8,)
+             and a["op"] in ("matmul", "add")}
+    assert len(whole) == 2   # x @ W_ih^T and + b, for all 8 steps at once
+    drawn = [g for g in groups(root, "node") if g.get("id") in whole]
+    assert len(drawn) == 2
+    # graphviz writes clusters and nodes flat, so compare positions: no whole-sequence
+    # node lies inside the box of any time step
+    for cluster in groups(root, "cluster"):
+        if re.fullmatch(r"cluster_t\d+.*", title(cluster)):
+            (left, right), (low, high) = span(cluster, 0), box(cluster)
+            for g in drawn:
+                x, y = sum(span(g, 0)) / 2, sum(box(g)) / 2
+                assert not (left <= x <= right and low <= y <= high), title(cluster)
+    band = [c for c in groups(root, "cluster") if title(c) == "cluster_sequence"]
+    assert band
+    # graphviz writes clusters flat, so look the nodes up by their position in the band box
+    low, high = box(band[0])
+    assert all(low <= sum(box(g)) / 2 <= high for g in drawn)

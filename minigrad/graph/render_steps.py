@@ -1,0 +1,159 @@
+"""Where things go: the time steps on one horizontal band, the rest around it.
+
+With rankdir LR, dot's ranks are x positions; the vertical position of a node is
+chosen by dot's crossing minimisation and its network-simplex placement. Left to
+itself, dot lets the rank ranges of consecutive step clusters overlap and then
+stacks the clusters, so a long unroll slopes downward. Here:
+
+- every step's cluster gets one invisible *lane anchor* per (layer, direction)
+  sub-cluster at its left edge and one *out anchor* at its right edge; every node
+  of the step lies between them (zero-weight invisible edges), and the out anchor
+  of step t comes before the lane anchors of the next step. Rank ranges of steps
+  never overlap, so no step is ever pushed above or below another;
+- the lane anchors of one lane are chained from step to step by invisible edges of
+  high weight: dot keeps each chain straight, so every lane runs level from left
+  to right, and so do its recurrent edges;
+- the lane anchors of one step share a rank, in a fixed top-to-bottom order:
+  higher layers above lower ones, the forward direction above the reverse one;
+- the shared weights and the whole-sequence ops (the input projection of all steps
+  at once, stacked outputs of a lower layer) are drawn once, in their own bands
+  above and below the steps: their edges to the steps do not constrain the ranks
+  (constraint=false) and their band anchors share the first step's rank, ordered
+  weights / steps / sequence band.
+"""
+from collections import deque
+
+ANCHOR = {"shape": "point", "width": "0.01", "height": "0.01", "style": "invis", "label": ""}
+INVISIBLE = {"style": "invis"}
+LANE_WEIGHT = "60"
+
+
+def classify(view):
+    """Split view keys into weights, per-step lanes, sequence band and the rest.
+
+    Returns:
+        (weights, steps, band, loose): steps maps time -> {lane: [keys]} with
+        lane = (module or None, layer, direction); band holds the untimed
+        non-weight nodes that feed some time step; loose the others (outputs, gaps).
+    """
+    modules = {n.module for n in view.nodes.values() if n.time is not None and n.kind != "gap"}
+    shared = {e.tail for e in view.edges if e.from_weight and view.nodes[e.head].time is not None}
+    feeders = {}
+    for edge in view.edges:
+        feeders.setdefault(edge.head, []).append(edge.tail)
+    grown = True
+    while grown:  # parameters feeding weight-derived ops that feed the steps
+        more = {e.tail for e in view.edges if e.from_weight and e.head in shared} - shared
+        shared |= more
+        grown = bool(more)
+    weights = [k for k, n in view.nodes.items() if n.from_weights and k in shared]
+    timed = [k for k, n in view.nodes.items() if n.time is not None and n.kind != "gap"]
+    band, pending = set(), deque(timed)
+    while pending:   # walk back from the steps through untimed nodes
+        key = pending.popleft()
+        for tail in feeders.get(key, ()):
+            node = view.nodes[tail]
+            if node.time is None and tail not in band and tail not in shared:
+                band.add(tail)
+                pending.append(tail)
+    steps = {}
+    for key in timed:
+        node = view.nodes[key]
+        lane = (node.module if len(modules) > 1 else None, node.layer, node.direction)
+        steps.setdefault(node.time, {}).setdefault(lane, []).append(key)
+    placed = set(weights) | set(timed) | band
+    loose = [k for k in view.nodes if k not in placed]
+    return weights, steps, [k for k in view.nodes if k in band], loose
+
+
+def lane_order(lane):
+    """Sort key: higher layers on top, forward above reverse, plain steps first."""
+    module, layer, direction = lane
+    return (module or "", -(layer if layer is not None else -1), direction == "reverse")
+
+
+def lane_anchor(t, lane):
+    module, layer, direction = lane
+    return f"lane_t{t}_{module or ''}_{layer}_{direction}".replace(".", "_")
+
+
+def order_node(t):
+    return f"order_t{t}"
+
+
+def lane_exit(t, lane):
+    return "exit" + lane_anchor(t, lane)[4:]
+
+
+def emit_order(dot, view, names, steps, taps, gaps, bands):
+    """The invisible nodes and edges described in the module docstring.
+
+    Args:
+        names: view key -> dot node name.
+        steps: from `classify`.
+        taps: time -> {"out": [tap names], "in": [tap names]} (bus taps in the step).
+        gaps: view keys of gap nodes (collapsed runs of steps), placed in time order.
+        bands: [(anchor name, [dot names of the band's entry nodes]) or None] for the
+            weights band (above the steps) and the sequence band (below).
+    """
+    local_tail, local_head = set(), set()
+    step_of = {key: t for t, lanes in steps.items() for keys in lanes.values() for key in keys}
+    for edge in view.edges:
+        t = step_of.get(edge.tail)
+        if t is not None and t == step_of.get(edge.head):
+            local_head.add(edge.head)
+            local_tail.add(edge.tail)
+    no_taps = {"out": [], "in": []}
+    columns = sorted([(t, "step") for t in steps]
+                     + [(view.nodes[g].time, g) for g in gaps], key=lambda c: c[0])
+    previous_exits, last_exit = [], {}
+    for t, what in columns:
+        if what != "step":      # a gap node: one column of its own
+            gap = names[what]
+            for name in previous_exits:
+                dot.edge(name, gap, weight=LANE_WEIGHT, **INVISIBLE)
+            last_exit = {lane: gap for lane in last_exit}
+            previous_exits = [gap]
+            continue
+        lanes = sorted(steps[t], key=lane_order)
+        entries = [lane_anchor(t, lane) for lane in lanes]
+        exits = [lane_exit(t, lane) for lane in lanes]
+        step_taps = taps.get(t, no_taps)
+        for column, side in ((entries, "out"), (exits, "in")):
+            with dot.subgraph() as same:
+                same.attr(rank="same")
+                for name in column + step_taps[side]:
+                    same.node(name)
+        if len(entries) > 1:   # fixed top-to-bottom order of the lanes
+            for entry in entries:
+                dot.edge(order_node(t), entry, weight="0", **INVISIBLE)
+        for lane, entry, exit_ in zip(lanes, entries, exits):
+            dot.edge(entry, exit_, weight=LANE_WEIGHT, **INVISIBLE)
+            for key in steps[t][lane]:
+                if key not in local_head:
+                    dot.edge(entry, names[key], weight="0", minlen="0", **INVISIBLE)
+                if key not in local_tail:
+                    dot.edge(names[key], exit_, weight="0", minlen="0", **INVISIBLE)
+            before = last_exit.get(lane)
+            if before is not None:
+                dot.edge(before, entry, weight=LANE_WEIGHT, **INVISIBLE)
+            last_exit[lane] = exit_
+        for name in previous_exits:
+            for entry in entries[:1] if len(entries) > 1 else entries:
+                dot.edge(name, order_node(t) if len(entries) > 1 else entry,
+                         weight="0", **INVISIBLE)
+        previous_exits = exits
+    first = sorted(steps)[0] if steps else None
+    if first is None:
+        return
+    first_anchors = [lane_anchor(first, lane) for lane in sorted(steps[first], key=lane_order)]
+    top, bottom = bands
+    # a band starts where the steps start; its edges to the steps leave it free to
+    # sit above or below them, wherever its bus runs
+    for band in (top, bottom):
+        if band:
+            dot.edge(first_anchors[0], band[0], weight="0", minlen="0", **INVISIBLE)
+    for band in (top, bottom):
+        if band:
+            for entry in band[1]:
+                dot.edge(band[0], entry, weight="0", minlen="0", **INVISIBLE)
