@@ -21,14 +21,14 @@ def clusters(svg_path):
             for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "cluster"]
 
 
-def test_render_writes_an_svg_with_a_cluster_per_step(tmp_path):
+def test_render_writes_an_svg_with_a_cluster_per_step_and_direction(tmp_path):
     out = tmp_path / "lstm.svg"
     result = run("render", "bilstm", "--steps", "3", "--detail", "cells",
                  "--highlight", "weight_hh_l0", "--out", str(out))
     assert result.returncode == 0, result.stderr
     names = clusters(out)
-    assert {"cluster_t0", "cluster_t1", "cluster_t2"} <= set(names)
-    assert "cluster_t1_layer0_reverse" in names
+    assert {f"cluster_t{t}_layer0_{d}" for t in range(3) for d in ("forward", "reverse")} \
+        <= set(names)
     assert 'class="edge highlight"' in out.read_text()
 
 

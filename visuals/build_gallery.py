@@ -104,11 +104,13 @@ GALLERY = [
      model_graph("lstm", 20, "LSTM, 20 steps, detail=cells", detail="cells")),
     ("gru_cells.svg", "GRU, 10 steps, one node per cell.",
      model_graph("gru", 10, "GRU, 10 steps, detail=cells", detail="cells")),
-    ("birnn_cells.svg", "Bidirectional RNN, 6 steps: a forward and a reverse cluster per step, "
-     "the reverse recurrent arrows pointing right to left (the top-to-bottom order of the two "
-     "directions is not yet the same in every step).",
+    ("birnn_cells.svg", "Bidirectional RNN, 6 steps: the forward direction runs along the top "
+     "row, left to right; the reverse direction along the row below it, its recurrent arrows "
+     "pointing right to left; one box per step and direction.",
      model_graph("birnn", 6, "bidirectional RNN, 6 steps, detail=cells", detail="cells")),
-    ("bilstm_ops.svg", "Bidirectional LSTM, 3 steps, every op.",
+    ("bilstm_ops.svg", "Bidirectional LSTM, 3 steps, every op: forward row on top; in the "
+     "reverse row each step's ops are mirrored (right to left), as the reverse LSTM reads "
+     "the sequence from its end.",
      model_graph("bilstm", 3, "bidirectional LSTM, 3 steps, detail=ops", detail="ops",
                  max_nodes=400)),
     ("rnn_backward.svg", "RNN backward pass (`backward=True`): the forward graph with gradients "

@@ -6,8 +6,10 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
   goes to (`dir=back` when that is the left end). So time always runs left to
   right, and a reverse-direction RNN or a backward graph shows arrows running
   right to left;
-- one `cluster_t{t}` per time step, with nested clusters per (module, layer,
-  direction) inside it, all on one horizontal band (see render_steps);
+- one `cluster_t{t}` per time step when the steps have one lane; with several
+  lanes (layers, directions) one row cluster per lane holding a box
+  `cluster_t{t}_layer{k}_{direction}` per step, forward row above reverse row, the
+  reverse row's ops mirrored (right to left) inside each step (see render_steps);
 - parameters live once, in `cluster_weights`, and whole-sequence ops (the input
   projection of all steps) once, in `cluster_sequence`, outside the time clusters;
   their edges reach the steps through bus lines (render_bus) that run between the
@@ -16,7 +18,8 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
 import graphviz
 
 from .render_bus import plan_buses
-from .render_steps import ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order, order_node
+from .render_steps import (ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order,
+                           lane_rows, mirrored, order_node)
 from .render_style import (FADED_EDGE, HIGHLIGHT_SOURCE_STYLE, NODE_STYLE, OUTPUT_STYLE,
                            PLAIN_EDGE, WEIGHT_EDGE, format_norm, format_shape, format_value)
 
@@ -89,7 +92,11 @@ def _emit_clusters(dot, view, placed, buses, names):
     for t in sorted(set(taps) | set(steps)):
         for name in taps.get(t, {}).get("out", []) + taps.get(t, {}).get("in", []):
             dot.node(name, group=name.rsplit("_t", 1)[0], **TAP_ATTRS)  # between the boxes
-        if t in steps:
+    lanes = lane_rows(steps)
+    if lanes:
+        _emit_lanes(dot, steps, lanes, placed)
+    else:
+        for t in sorted(steps):
             _emit_step(dot, t, steps[t], placed)
     emit_order(dot, view, names, steps, taps, gaps, bands if steps else (None, None))
     return (set(weights) | set(band)) if steps else set()
@@ -132,6 +139,32 @@ def _emit_step(dot, t, lanes, placed):
                 sub.node(lane_exit(t, lane), **ANCHOR)
                 for key in keys:
                     sub.node(**placed[key])
+
+
+def _emit_lanes(dot, steps, lanes, placed):
+    """Several lanes (layers, directions): one cluster per lane spanning all steps,
+    holding one box per step. Two clusters side by side on the same ranks cannot
+    cross, so a lane keeps its place (forward above reverse) at every step."""
+    for t in sorted(steps):
+        if len(steps[t]) > 1:
+            dot.node(order_node(t), **ANCHOR)
+    for lane in lanes:
+        module, layer, direction = lane
+        with dot.subgraph(name=_inner_name("", lane).replace("cluster_t_", "cluster_lane_")) as row:
+            row.attr(label="", style="invis")
+            for t in sorted(steps):
+                keys = steps[t].get(lane)
+                if not keys:
+                    continue
+                with row.subgraph(name=_inner_name(t, lane)) as sub:
+                    sub.attr(label=f"t = {t} · {_inner_label(lane)}", style="rounded,filled",
+                             color="#7a9cc6" if direction != "reverse" else "#c67a9c",
+                             fillcolor="#fafafa" if direction != "reverse" else "#fcf7f9",
+                             fontcolor="#505050")
+                    sub.node(lane_anchor(t, lane), **ANCHOR)
+                    sub.node(lane_exit(t, lane), **ANCHOR)
+                    for key in keys:
+                        sub.node(**placed[key])
 
 
 def _inner_name(t, inner):
@@ -269,6 +302,8 @@ def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, 
     t_tail, t_head = view.nodes[tail].time, view.nodes[head].time
     if t_tail is not None and t_head is not None and t_tail > t_head:
         tail, head = head, tail
+    elif t_tail is not None and t_tail == t_head and mirrored(view, tail, head):
+        tail, head = head, tail   # inside a reverse step the ops run right to left too
     attrs = {"id": f"e_{names[edge.tail]}_{names[edge.head]}"}
     if t_tail is not None and t_tail == t_head:
         attrs["weight"] = "8"   # keep a step's nodes together, next to each other

@@ -13,7 +13,9 @@ stacks the clusters, so a long unroll slopes downward. Here:
 - the lane anchors of one lane are chained from step to step by invisible edges of
   high weight: dot keeps each chain straight, so every lane runs level from left
   to right, and so do its recurrent edges;
-- the lane anchors of one step share a rank, in a fixed top-to-bottom order:
+- the lane anchors of one step share a rank; with several lanes (layers, directions)
+  each lane is one row cluster spanning every step (two clusters on the same ranks
+  cannot cross, so the order holds at every step):
   higher layers above lower ones, the forward direction above the reverse one;
 - the shared weights and the whole-sequence ops (the input projection of all steps
   at once, stacked outputs of a lower layer) are drawn once, in their own bands
@@ -72,6 +74,24 @@ def lane_order(lane):
     return (module or "", -(layer if layer is not None else -1), direction == "reverse")
 
 
+def lane_rows(steps):
+    """The lanes, top to bottom, when they are drawn as rows (one cluster per lane
+    spanning every step: more than one lane, every node in one); else None."""
+    lanes = sorted({lane for step in steps.values() for lane in step}, key=lane_order)
+    if len(lanes) > 1 and (None, None, None) not in lanes:
+        return lanes
+    return None
+
+
+def mirrored(view, tail, head):
+    """True for an edge inside one reverse-direction lane: the reverse RNN reads the
+    sequence right to left, so its ops within a step are drawn right to left too and
+    the recurrent edge from one step to the next stays short."""
+    a, b = view.nodes[tail], view.nodes[head]
+    return (a.direction == "reverse" and (a.module, a.layer, a.direction)
+            == (b.module, b.layer, b.direction))
+
+
 def lane_anchor(t, lane):
     module, layer, direction = lane
     return f"lane_t{t}_{module or ''}_{layer}_{direction}".replace(".", "_")
@@ -96,13 +116,16 @@ def emit_order(dot, view, names, steps, taps, gaps, bands):
         bands: [(anchor name, [dot names of the band's entry nodes]) or None] for the
             weights band (above the steps) and the sequence band (below).
     """
-    local_tail, local_head = set(), set()
+    local_tail, local_head = set(), set()   # in drawn (left to right) orientation
     step_of = {key: t for t, lanes in steps.items() for keys in lanes.values() for key in keys}
     for edge in view.edges:
         t = step_of.get(edge.tail)
         if t is not None and t == step_of.get(edge.head):
-            local_head.add(edge.head)
-            local_tail.add(edge.tail)
+            left, right = edge.tail, edge.head
+            if mirrored(view, left, right):
+                left, right = right, left
+            local_head.add(right)
+            local_tail.add(left)
     no_taps = {"out": [], "in": []}
     columns = sorted([(t, "step") for t in steps]
                      + [(view.nodes[g].time, g) for g in gaps], key=lambda c: c[0])
@@ -151,7 +174,7 @@ def emit_order(dot, view, names, steps, taps, gaps, bands):
     # a band starts where the steps start; its edges to the steps leave it free to
     # sit above or below them, wherever its bus runs
     for band in (top, bottom):
-        if band:
+        if band and not lane_rows(steps):   # (across a row cluster, dot loses the edge)
             dot.edge(first_anchors[0], band[0], weight="0", minlen="0", **INVISIBLE)
     for band in (top, bottom):
         if band:

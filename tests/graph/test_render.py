@@ -207,3 +207,48 @@ def test_whole_sequence_ops_are_drawn_once_outside_the_steps():
     # graphviz writes clusters flat, so look the nodes up by their position in the band box
     low, high = box(band[0])
     assert all(low <= sum(box(g)) / 2 <= high for g in drawn)
+
+
+def centre(g, axis):
+    low, high = span(g, axis)
+    return (low + high) / 2
+
+
+@pytest.mark.parametrize("model, steps, detail", [("birnn", 6, "cells"), ("birnn", 3, "cells"),
+                                                  ("bilstm", 3, "ops")])
+def test_bidirectional_forward_row_above_reverse_row_at_every_step(model, steps, detail):
+    holder, loss = build(model, steps)
+    root = parse(mg.render(loss, detail=detail, modules=holder, max_nodes=400))
+    boxes = {title(g): box(g) for g in groups(root, "cluster") if "_t" in title(g)}
+    for t in range(steps):
+        forward, reverse = boxes[f"cluster_t{t}_layer0_forward"], boxes[f"cluster_t{t}_layer0_reverse"]
+        assert forward[1] < reverse[0], (t, forward, reverse)   # SVG y grows downwards
+
+
+def test_bidirectional_reverse_recurrent_arrows_point_right_to_left():
+    holder, loss = build("birnn", 6)
+    root = parse(mg.render(loss, detail="cells", modules=holder))
+    cell = {}
+    for g in groups(root, "node"):
+        found = re.fullmatch(r"rnn t=(\d+)( \(reverse\))? .*", texts(g))
+        if found:
+            cell[title(g)] = (int(found.group(1)), bool(found.group(2)), centre(g, 0))
+    recurrent = {False: 0, True: 0}
+    for edge in groups(root, "edge"):
+        ends = re.fullmatch(r"(v\d+)->(v\d+)", title(edge))
+        if not ends or ends.group(1) not in cell or ends.group(2) not in cell:
+            continue
+        (t0, rev0, x0), (t1, rev1, x1) = cell[ends.group(1)], cell[ends.group(2)]
+        if rev0 != rev1 or abs(t0 - t1) != 1:
+            continue
+        head = edge.find(f"{SVG}polygon").get("points")  # the arrowhead
+        xs = [float(x) for x in re.findall(r"([-\d.]+),", head)]
+        tip = sum(xs) / len(xs)
+        later, earlier = (x0, x1) if t0 > t1 else (x1, x0)
+        assert earlier < later                         # time runs left to right
+        if rev0:   # h_t of the reverse direction is computed from h_{t+1}: arrow points left
+            assert abs(tip - earlier) < abs(tip - later), (t0, t1)
+        else:
+            assert abs(tip - later) < abs(tip - earlier), (t0, t1)
+        recurrent[rev0] += 1
+    assert recurrent == {False: 5, True: 5}
