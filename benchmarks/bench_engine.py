@@ -3,11 +3,17 @@ per-op overhead.
 
 Run from the repository root:  python -m benchmarks.bench_engine
 """
+import time
+
 import numpy as np
 
 import minigrad as mg
 from benchmarks.baselines import micrograd_mlp, min_char_rnn_numpy
 from benchmarks.timing import best_time, print_table
+
+# the scalar-engine and per-op workloads are single-threaded pure Python: time them by
+# this process's CPU time, which other load on the machine barely disturbs
+CPU = time.process_time
 
 
 # ----------------------------------------------------------------- min-char-rnn
@@ -100,14 +106,15 @@ def bench_scalar_mlp():
         loss = scalar_mlp_step(model, X, y)
         ref_loss, _ = micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)
         np.testing.assert_allclose(loss.item(), ref_loss, rtol=1e-9)
-        t_mg = best_time(lambda: scalar_mlp_step(model, X, y), repeat=3, number=1)
+        t_mg = best_time(lambda: scalar_mlp_step(model, X, y), repeat=5, clock=CPU)
     finally:
         mg.set_default_dtype(previous)
     try:
         reference = micrograd_mlp.make_model(seed=0)
     except ImportError:
         return t_mg, None, model
-    t_micro = best_time(lambda: micrograd_mlp.micrograd_step(reference, X, y), repeat=3, number=1)
+    t_micro = best_time(lambda: micrograd_mlp.micrograd_step(reference, X, y), repeat=5,
+                        clock=CPU)
     return t_mg, t_micro, model
 
 
@@ -133,9 +140,9 @@ def bench_op_overhead(n=2000):
             h = h * b
         return h
 
-    t_np = best_time(numpy_chain, repeat=5)
-    t_fwd = best_time(forward_chain, repeat=5)
-    t_both = best_time(forward_backward, repeat=5)
+    t_np = best_time(numpy_chain, repeat=7, clock=CPU)
+    t_fwd = best_time(forward_chain, repeat=7, clock=CPU)
+    t_both = best_time(forward_backward, repeat=7, clock=CPU)
     return t_np / n, t_fwd / n, (t_both - t_fwd) / n
 
 

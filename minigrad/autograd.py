@@ -215,7 +215,10 @@ def _accumulate_leaf(leaf, g, as_graph):
     if as_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
+        if isinstance(g, np.generic) and g.dtype == leaf.data.dtype:
+            leaf.grad = Tensor._constant(g)  # numpy scalars are immutable: nothing to copy
+        else:
+            leaf.grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
     else:
         leaf.grad = Tensor._constant(leaf.grad.data + g)
 
