@@ -21,12 +21,14 @@ from .render_bus import plan_buses
 from .render_steps import (ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order,
                            lane_rows, mirrored, order_node)
 from .render_style import (FADED_EDGE, HIGHLIGHT_SOURCE_STYLE, NODE_STYLE, OUTPUT_STYLE,
-                           PLAIN_EDGE, WEIGHT_EDGE, format_norm, format_shape, format_value)
+                           PLAIN_EDGE, WEIGHT_EDGE, format_norm, format_op, format_shape,
+                           format_value)
 
 MAX_EDGE_LABELS = 40
+CLUSTER_FONT = "12"   # the graph label (the title) is larger
 TAP_ATTRS = {"shape": "point", "width": "0.04", "height": "0.04", "color": "#8c8c8c",
              "label": ""}
-GRAPH_ATTRS = {"rankdir": "LR", "newrank": "true", "fontname": "Helvetica", "fontsize": "12",
+GRAPH_ATTRS = {"rankdir": "LR", "newrank": "true", "fontname": "Helvetica", "fontsize": "20",
                "nodesep": "0.2", "ranksep": "0.35", "labelloc": "t", "labeljust": "l",
                "splines": "true"}
 NODE_ATTRS = {"fontname": "Helvetica", "fontsize": "10", "height": "0.3", "margin": "0.06,0.03"}
@@ -107,7 +109,7 @@ def _emit_band(dot, view, placed, names, keys, name, label, colour):
         return None
     anchor = f"{name}_anchor"
     with dot.subgraph(name=name) as sub:
-        sub.attr(label=label, style="rounded,dashed", color=colour, fontcolor=colour)
+        sub.attr(label=label, fontsize=CLUSTER_FONT, style="rounded,dashed", color=colour, fontcolor=colour)
         sub.node(anchor, **ANCHOR)
         for key in keys:
             sub.node(**placed[key])
@@ -118,7 +120,7 @@ def _emit_band(dot, view, placed, names, keys, name, label, colour):
 
 def _emit_step(dot, t, lanes, placed):
     with dot.subgraph(name=f"cluster_t{t}") as step:
-        step.attr(label=f"t = {t}", style="rounded,filled", fillcolor="#fafafa",
+        step.attr(label=f"t = {t}", fontsize=CLUSTER_FONT, style="rounded,filled", fillcolor="#fafafa",
                   color="#b0b0b0", fontcolor="#505050")
         order = sorted(lanes, key=lane_order)
         if len(lanes) > 1:   # its out-edges fix the lanes' top-to-bottom order
@@ -132,7 +134,7 @@ def _emit_step(dot, t, lanes, placed):
                     step.node(**placed[key])
                 continue
             with step.subgraph(name=_inner_name(t, lane)) as sub:
-                sub.attr(label=_inner_label(lane), style="rounded",
+                sub.attr(label=_inner_label(lane), fontsize=CLUSTER_FONT, style="rounded",
                          color="#7a9cc6" if lane[2] != "reverse" else "#c67a9c",
                          fillcolor="white")
                 sub.node(lane_anchor(t, lane), **ANCHOR)
@@ -157,7 +159,8 @@ def _emit_lanes(dot, steps, lanes, placed):
                 if not keys:
                     continue
                 with row.subgraph(name=_inner_name(t, lane)) as sub:
-                    sub.attr(label=f"t = {t} · {_inner_label(lane)}", style="rounded,filled",
+                    sub.attr(label=f"t = {t} · {_inner_label(lane)}", fontsize=CLUSTER_FONT,
+                             style="rounded,filled",
                              color="#7a9cc6" if direction != "reverse" else "#c67a9c",
                              fillcolor="#fafafa" if direction != "reverse" else "#fcf7f9",
                              fontcolor="#505050")
@@ -229,7 +232,10 @@ def _node_label(node, graph, mode, show_values):
         forward = graph.nodes[attrs["grad_of"]]
         lines = [f"{attrs['op']}  (grad of {forward['op'] or forward['label']})", shape]
     elif node.kind == "op":
-        lines = [attrs["op"], shape]
+        inputs = graph.inputs_of(node.members[0]) if hasattr(graph, "inputs_of") else []
+        lines = [format_op(attrs["op"], getattr(attrs["tensor"], "attrs", None),
+                           attrs["time_step"], attrs["module"],
+                           graph.nodes[inputs[0]]["shape"] if inputs else None), shape]
     else:
         lines = [attrs["label"], shape]
     if node.is_output:

@@ -102,3 +102,61 @@ class MagnitudeScale:
                         f'<TD ALIGN="LEFT">1e{low:+.0f} .. 1e{high:+.0f}</TD></TR>')
         return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
                 + "".join(rows) + "</TABLE>>")
+
+
+GATES = {"lstm": "ifgo", "gru": "rzn"}   # PyTorch's gate order in the stacked weights
+
+
+def format_op(op, attrs, time_step=None, module="", input_shape=None):
+    """An op's name with the attribute a reader needs: "pow 2", "[t=3]", "[..., 4:8] f gate",
+    "permute (1, 0)", "sum axis=1"."""
+    attrs = attrs or {}
+    if op == "pow_const":
+        return f"pow {attrs.get('exponent')}"
+    if op == "getitem" and "index" in attrs:
+        index = attrs["index"]
+        if isinstance(index, int) and index == time_step:
+            return f"[t={index}]"
+        text = f"[{format_index(index)}]"
+        return text + _gate_name(index, module, input_shape)
+    if op == "permute" and "dims" in attrs:
+        return "transpose" if tuple(attrs["dims"]) == (1, 0) else f"permute {tuple(attrs['dims'])}"
+    if op in ("sum", "mean", "max", "min", "var", "std") and attrs.get("axis") is not None:
+        return f"{op} axis={attrs['axis']}"
+    if op in ("stack", "concat") and attrs.get("axis") not in (None, 0):
+        return f"{op} axis={attrs['axis']}"
+    return op
+
+
+def format_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    texts = []
+    for part in parts:
+        if part is Ellipsis:
+            texts.append("...")
+        elif part is None:
+            texts.append("None")
+        elif isinstance(part, slice):
+            text = ("" if part.start is None else str(part.start)) + ":" + \
+                   ("" if part.stop is None else str(part.stop))
+            texts.append(text + (f":{part.step}" if part.step is not None else ""))
+        elif isinstance(part, (int, np.integer)):
+            texts.append(str(int(part)))
+        else:
+            texts.append(f"array{tuple(np.shape(part))}")
+    return ", ".join(texts)
+
+
+def _gate_name(index, module, input_shape):
+    """" i gate" for the slice of the i gate out of an LSTM's stacked pre-activations."""
+    last = index[-1] if isinstance(index, tuple) else index
+    kind = next((k for k in GATES if k in (module or "").lower()), None)
+    if kind is None or not isinstance(last, slice) or not input_shape or last.step:
+        return ""
+    gates = GATES[kind]
+    width, extra = divmod(input_shape[-1], len(gates))
+    start = last.start or 0
+    stop = input_shape[-1] if last.stop is None else last.stop
+    if extra or width == 0 or stop - start != width or start % width:
+        return ""
+    return f" {gates[start // width]} gate"

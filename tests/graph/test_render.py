@@ -252,3 +252,17 @@ def test_bidirectional_reverse_recurrent_arrows_point_right_to_left():
             assert abs(tip - later) < abs(tip - earlier), (t0, t1)
         recurrent[rev0] += 1
     assert recurrent == {False: 5, True: 5}
+
+
+def test_labels_say_exponent_time_index_gate_and_parameter_name():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    root = parse(mg.render((x ** 2).sum()))
+    assert any(texts(g).startswith("pow 2") for g in groups(root, "node"))
+    holder, loss = build("lstm", 3)
+    labels = [texts(g) for g in groups(parse(mg.render(loss, detail="ops", modules=holder)),
+                                      "node")]
+    for t in range(3):
+        assert sum(1 for text in labels if text.startswith(f"[t={t}]")) == 1
+    for gate, index in zip("ifgo", ("..., :4", "..., 4:8", "..., 8:12", "..., 12:")):
+        assert sum(1 for text in labels if text.startswith(f"[{index}] {gate} gate")) == 3
+    assert any(text.startswith("lstm.weight_hh_l0 (16, 4)") for text in labels)
