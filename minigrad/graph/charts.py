@@ -71,7 +71,8 @@ def per_step_contribution_chart(contributions, path,
     return _save(fig, path)
 
 
-def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4):
+def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4, forget_bias=None,
+                                  models_to_run=("RNN", "LSTM", "GRU")):
     """||dL/dh_t|| for t = 0..T-1 in an RNN, an LSTM and a GRU fed the same input.
 
     Each model (`models.RNN/LSTM/GRU`, float64, initialised after
@@ -80,8 +81,15 @@ def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4):
     L = v . h_{T-1} for a fixed random v. The norms come from
     `bptt.hidden_grad_norms`.
 
+    Args:
+        forget_bias: if given, the LSTM's forget-gate bias starts at this value
+            (bias_ih_l0[H:2H] = forget_bias, bias_hh_l0[H:2H] = 0; PyTorch's gate
+            order i, f, g, o), as Jozefowicz et al. 2015 recommend (1.0): the cell
+            state is then kept by default and its gradient decays much more slowly.
+            The series is named "LSTM (forget bias 1)".
+        models_to_run: which of "RNN", "LSTM", "GRU" to run.
     Returns:
-        dict "RNN"/"LSTM"/"GRU" -> numpy array (T,).
+        dict name -> numpy array (T,).
     """
     import models  # the recurrent layers live outside the minigrad package
     from .. import creation
@@ -92,9 +100,13 @@ def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4):
     xs = rng.normal(size=(T, 1, input_size))
     v = Tensor(rng.normal(size=(1, 1, hidden)), dtype=np.float64)
     result = {}
-    for name in ("RNN", "LSTM", "GRU"):
+    for name in models_to_run:
         creation.manual_seed(seed)
         model = getattr(models, name)(input_size, hidden).double()
+        if name == "LSTM" and forget_bias is not None:
+            model.bias_ih_l0.data[hidden:2 * hidden] = forget_bias
+            model.bias_hh_l0.data[hidden:2 * hidden] = 0.0
+            name = f"LSTM (forget bias {forget_bias:g})"
         state, states = None, []
         for t in range(T):
             x_t = Tensor(xs[t:t + 1], dtype=np.float64)       # (1, N=1, input_size)

@@ -109,7 +109,8 @@ def _emit_band(dot, view, placed, names, keys, name, label, colour):
         return None
     anchor = f"{name}_anchor"
     with dot.subgraph(name=name) as sub:
-        sub.attr(label=label, fontsize=CLUSTER_FONT, style="rounded,dashed", color=colour, fontcolor=colour)
+        sub.attr(label=label, fontsize=CLUSTER_FONT, style="rounded,dashed", color=colour,
+                 fontcolor=colour)
         sub.node(anchor, **ANCHOR)
         for key in keys:
             sub.node(**placed[key])
@@ -120,7 +121,8 @@ def _emit_band(dot, view, placed, names, keys, name, label, colour):
 
 def _emit_step(dot, t, lanes, placed):
     with dot.subgraph(name=f"cluster_t{t}") as step:
-        step.attr(label=f"t = {t}", fontsize=CLUSTER_FONT, style="rounded,filled", fillcolor="#fafafa",
+        step.attr(label=f"t = {t}", fontsize=CLUSTER_FONT, style="rounded,filled",
+                  fillcolor="#fafafa",
                   color="#b0b0b0", fontcolor="#505050")
         order = sorted(lanes, key=lane_order)
         if len(lanes) > 1:   # its out-edges fix the lanes' top-to-bottom order

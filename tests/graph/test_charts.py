@@ -90,3 +90,32 @@ def test_vanishing_gradient_comparison_matches_reference(name):
     expected = reference_hidden_grad_norms(name.lower(), params, xs, v)
     assert result[name].shape == (T,)
     np.testing.assert_allclose(result[name], expected, rtol=1e-10)
+
+
+def test_forget_bias_one_keeps_the_lstm_gradient_alive_longer():
+    T, hidden = 30, 8
+    default = vanishing_gradient_comparison(T=T, hidden=hidden, models_to_run=("LSTM",))
+    biased = vanishing_gradient_comparison(T=T, hidden=hidden, forget_bias=1.0,
+                                           models_to_run=("LSTM",))
+    assert set(biased) == {"LSTM (forget bias 1)"}
+    assert biased["LSTM (forget bias 1)"][0] > 10 * default["LSTM"][0]
+    # the last step's gradient is v in both: only the path back through time changed
+    assert biased["LSTM (forget bias 1)"][-1] == pytest.approx(default["LSTM"][-1])
+
+
+def test_forget_bias_sets_only_the_f_slice_of_the_biases():
+    import models
+    import minigrad as mg
+    T, hidden, seed, input_size = 5, 3, 1, 4
+    result = vanishing_gradient_comparison(T=T, hidden=hidden, seed=seed, input_size=input_size,
+                                           forget_bias=1.0, models_to_run=("LSTM",))
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(size=(T, 1, input_size))
+    v = rng.normal(size=(1, 1, hidden))
+    mg.manual_seed(seed)
+    params = models.LSTM(input_size, hidden).double().state_dict()
+    params = {k: np.array(getattr(p, "data", p), dtype=np.float64) for k, p in params.items()}
+    params["bias_ih_l0"][hidden:2 * hidden] = 1.0
+    params["bias_hh_l0"][hidden:2 * hidden] = 0.0
+    expected = reference_hidden_grad_norms("lstm", params, xs, v)
+    np.testing.assert_allclose(result["LSTM (forget bias 1)"], expected, rtol=1e-10)
