@@ -34,6 +34,10 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
         highlight: a Tensor or Parameter of the graph (or a parameter's dotted name):
             every path from it to the output is drawn with colour and width set by
             log10 of the gradient norm flowing on each edge, with a legend.
+            With `backward=True` on a create_graph graph the paths are found in the
+            whole graph (they may run through forward ops, which are not drawn) and
+            the norms are those of d(output)/d(edge), e.g. second derivatives when
+            the output is itself a gradient.
         backward: draw the backward pass. If the graph holds nodes made by a
             `create_graph=True` backward (they carry `grad_of`), those are drawn;
             otherwise the forward graph with every gradient flowing against it.

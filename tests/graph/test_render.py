@@ -266,3 +266,26 @@ def test_labels_say_exponent_time_index_gate_and_parameter_name():
     for gate, index in zip("ifgo", ("..., :4", "..., 4:8", "..., 8:12", "..., 12:")):
         assert sum(1 for text in labels if text.startswith(f"[{index}] {gate} gate")) == 3
     assert any(text.startswith("lstm.weight_hh_l0 (16, 4)") for text in labels)
+
+
+def test_highlight_in_a_create_graph_backward_graph():
+    """Paths from w_h to dL/dw_i: a drawn edge is highlighted exactly when both its ends
+    lie on such a path in the full graph (which may pass through undrawn forward ops)."""
+    loss, w_i, w_h = scalar_rnn()
+    (g,) = mg.grad(loss, w_i, create_graph=True)
+    graph = mg.trace(g)
+    root = parse(mg.render(graph, backward=True, highlight=w_h))
+    dot_to_graph = {title(n): int(n.get("id")[4:]) for n in groups(root, "node")
+                    if (n.get("id") or "").startswith("node")}
+    full = nx.DiGraph((s, d) for s, d, _ in graph.edges)
+    source, out = graph.node_id(w_h), graph.outputs[0]
+    on_path = (nx.descendants(full, source) | {source}) & (nx.ancestors(full, out) | {out})
+    lit = set()
+    for edge in groups(root, "edge"):
+        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
+        pair = (dot_to_graph[tail], dot_to_graph[head])
+        highlighted = "highlight" in edge.get("class").split()
+        assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
+        lit |= {pair} if highlighted else set()
+    assert any(s == source for s, _ in lit)           # w_h is read by gradient ops
+    assert all(graph.nodes[d]["grad_of"] is not None for _, d in lit)
