@@ -132,9 +132,11 @@ GALLERY = [
     ("lstm_highlight_cells.svg", "LSTM, 12 steps, per cell, paths from weight_hh_l0 to the loss.",
      model_graph("lstm", 12, "LSTM, 12 steps: paths from weight_hh_l0", detail="cells",
                  highlight="lstm.weight_hh_l0")),
-    ("lstm_collapsed.svg", "LSTM of 100 steps above max_nodes: ops grouped into cells and the "
-     "middle steps folded into one node; the graph label says so.",
-     model_graph("lstm", 100, "LSTM, 100 steps, max_nodes=60", detail="ops", max_nodes=60)),
+    ("lstm_collapsed.svg", "LSTM of 100 steps above max_nodes=30: ops grouped into cells, then "
+     "84 middle steps folded into one dashed node, 8 steps kept at each end; the graph label "
+     "says so.",
+     model_graph("lstm", 100, "LSTM, 100 steps, detail=ops, max_nodes=30: auto-collapsed",
+                 detail="ops", max_nodes=30)),
     ("birnn_layers.svg", "2-layer bidirectional RNN, one node per layer and direction "
      "(`detail=\"layers\"`).",
      lambda name: svg(mg.render(build("birnn", 8, hidden=4, layers=2)[1], detail="layers",
