@@ -2,7 +2,8 @@
 
 A model name is one of rnn, lstm, gru, jordan, or birnn, bilstm, bigru (the
 bidirectional forms; `--bidirectional` does the same). The input is a fixed
-random sequence (L, N=1, input 3) and the loss the mean square of the outputs.
+random sequence (L, N=1, input 3) and the loss the mean square of the outputs
+(of every step, or of the last step only).
 """
 MODEL_NAMES = ("rnn", "lstm", "gru", "jordan", "birnn", "bilstm", "bigru")
 INPUT_SIZE = 3
@@ -17,8 +18,11 @@ def resolve(name, bidirectional):
     return name, bool(bidirectional)
 
 
-def build(name, steps, hidden=4, layers=1, bidirectional=False, seed=0):
+def build(name, steps, hidden=4, layers=1, bidirectional=False, seed=0, loss_on="all"):
     """Make the model, run it on a random sequence of `steps` steps.
+
+    `loss_on="last"` puts the loss on the last step's output only, the setting in
+    which the BPTT terms of early steps vanish.
 
     Returns:
         (model, loss): `loss` is a scalar Tensor whose graph is alive.
@@ -38,6 +42,10 @@ def build(name, steps, hidden=4, layers=1, bidirectional=False, seed=0):
     x = mg.randn(steps, 1, INPUT_SIZE)
     out = getattr(holder, kind)(x)
     out = out[0] if isinstance(out, tuple) else out
+    if loss_on == "last":
+        out = out[-1]
+    elif loss_on != "all":
+        raise ValueError(f"build: loss_on must be 'all' or 'last', got {loss_on!r}")
     loss = (out * out).mean()
     list(holder.named_parameters())  # names every parameter ("lstm.weight_hh_l0", ...)
     return holder, loss

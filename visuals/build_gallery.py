@@ -78,12 +78,12 @@ def vanishing(name):
 
 def contributions(kind):
     def make(name):
-        holder, loss = build(kind, 30, hidden=8)
+        holder, loss = build(kind, 30, hidden=8, loss_on="last")
         weight = getattr(holder, kind).weight_hh_l0
         terms = mg.bptt.per_step_grads(loss, weight)
         per_step_contribution_chart(terms, os.path.join(HERE, name),
-                                    title=f"{kind.upper()}: contribution of each step to "
-                                          f"dL/dW_hh (30 steps)")
+                                    title=f"{kind.upper()}, 30 steps, loss on the last step: "
+                                          f"each step's term of dL/dW_hh")
     return make
 
 
@@ -146,9 +146,10 @@ GALLERY = [
      "vanishes as fast as the RNN's (here even faster); with the forget-gate bias set to 1 "
      "(`forget_bias=1.0`: bias_ih[H:2H] = 1, bias_hh[H:2H] = 0, Jozefowicz et al. 2015) "
      "it reaches step 0 about 10^4 times larger.", vanishing),
-    ("contributions_rnn.svg", "Per-step terms of dL/dW_hh in an RNN of 30 steps: only the "
-     "last few steps contribute.", contributions("rnn")),
-    ("contributions_lstm.svg", "Per-step terms of dL/dW_hh in an LSTM of 30 steps.",
+    ("contributions_rnn.svg", "BPTT as a sum over time steps: the norm of each step's term of "
+     "dL/dW_hh in an RNN of 30 steps with the loss on the last step (the terms sum to the "
+     "gradient; far-back steps contribute little).", contributions("rnn")),
+    ("contributions_lstm.svg", "The same sum for an LSTM of 30 steps (default init).",
      contributions("lstm")),
 ]
 
