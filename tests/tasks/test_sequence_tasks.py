@@ -38,8 +38,39 @@ def test_char_lm_beats_a_uniform_guess_and_samples_text():
 
 
 def test_adding_problem_lstm_learns_at_T20():
-    _, test_mse, _ = adding.train_one("lstm", T=20, clip=1.0, steps=500, seed=0)
+    _, test_mse, updates, _ = adding.train_one("lstm", T=20, clip=1.0, steps=400, seed=0)
     assert test_mse < 0.05                      # the mean predictor scores 0.167
+    assert updates <= 400
+
+
+def test_adding_tanh_rnn_does_not_learn_at_T20_on_the_same_budget():
+    _, test_mse, updates, _ = adding.train_one("rnn", T=20, clip=1.0, steps=400, seed=0)
+    assert updates == 400                       # never reached the stopping loss
+    assert test_mse > 0.1
+
+
+def test_adding_stops_once_solved_and_not_before():
+    # stop_at above any loss: stops as soon as the window of 50 batches is full
+    _, _, updates, _ = adding.train_one("gru", T=5, clip=None, steps=80, seed=0, stop_at=10.0)
+    assert updates == adding.WINDOW
+    _, _, updates, _ = adding.train_one("gru", T=5, clip=None, steps=60, seed=0, stop_at=None)
+    assert updates == 60
+
+
+def test_adding_forget_bias_is_set_on_the_forget_gate_only():
+    model = adding.make_model("lstm", 4)
+    b_ih, b_hh = model.rnn.bias_ih_l0.data, model.rnn.bias_hh_l0.data
+    assert np.all(b_ih[4:8] == adding.FORGET_BIAS) and np.all(b_hh[4:8] == 0.0)
+    assert not np.any(b_ih[:4] == adding.FORGET_BIAS)
+
+
+def test_adding_markdown_table_has_one_row_per_run():
+    rows = [dict(kind="lstm", T=50, clip=1.0, mse=0.004, updates=907, budget=1000, seconds=22.5),
+            dict(kind="rnn", T=50, clip=None, mse=0.175, updates=1000, budget=1000, seconds=5.4)]
+    lines = adding.markdown_table(rows).splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("| LSTM | 50 | 1.0 | 0.0040 | yes | 907 (1000) |")
+    assert lines[3].startswith("| tanh RNN | 50 | none | 0.1750 | no | 1000 (1000) |")
 
 
 def test_adding_gradient_norms_have_one_value_per_step():
@@ -51,3 +82,17 @@ def test_adding_gradient_norms_have_one_value_per_step():
 def test_seq2seq_with_attention_reverses_length_3_sequences():
     _, acc, _, _ = seq2seq_digits.train_one("reverse", "additive", 3, 600, 4, seed=0)
     assert acc > 0.8
+
+
+def test_adding_report_writes_markdown_and_charts(tmp_path):
+    rows = []
+    for kind in adding.KINDS:
+        model, mse, updates, seconds = adding.train_one(kind, T=6, clip=1.0, steps=3, seed=0)
+        rows.append(dict(kind=kind, T=6, clip=1.0, mse=mse, updates=updates, budget=3,
+                         seconds=seconds, model=model))
+    adding.write_report(rows, (6,), str(tmp_path), seed=0)
+    text = (tmp_path / "adding_results.md").read_text()
+    assert text.count("| 6 | 1.0 |") == 4
+    for when in ("init", "trained"):
+        svg = (tmp_path / f"adding_grad_norms_T6_{when}.svg").read_text()
+        assert all(f'id="series-{k}"' in svg for k in range(4))
