@@ -5,9 +5,9 @@ chunks of k characters, carrying the hidden state from chunk to chunk (fit's
 `tbptt=k`). Reports validation bits per character (a uniform guess over the V
 characters costs log2 V bits) and a sample.
 
-The default (10 epochs, ~42 updates of 32 streams x 32 characters each) takes a
-few minutes on 2 cores; `--epochs 30` trains three times longer (lower bits per
-character, about 3x the time).
+The default (40 epochs of ~42 updates, 32 streams x 32 characters each) takes
+about 1 minute on 2 idle cores (several when BLAS threads compete with other jobs);
+`--epochs 120` trains three times longer.
 
     minigrad train char_lm [--quick] [--epochs N] [--seed S]
 """
@@ -19,7 +19,7 @@ from ..data import Vocabulary, char_tokenize, load_text
 from ..train import bits_per_character, evaluate, fit, sequence_cross_entropy
 from .common import Results, seed_everything, timer
 
-DEFAULT_EPOCHS = 10
+DEFAULT_EPOCHS = 40
 
 
 def streams(ids, n_streams):
