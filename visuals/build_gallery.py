@@ -76,6 +76,19 @@ def vanishing(name):
                               "(Jozefowicz et al. 2015)")
 
 
+def adding_problem_gradients(name):
+    """The adding task's four models, untrained, on T=100 sequences."""
+    from minigrad.tasks import adding
+    series = {}
+    for kind in adding.KINDS:
+        mg.manual_seed(0)
+        model = adding.make_model(kind, 32)
+        series[adding.NAMES[kind]] = adding.hidden_state_grad_norms(model, 100)
+    gradient_norm_chart(series, os.path.join(HERE, name),
+                        title="||dL/dh_t|| at initialisation, adding problem T=100\n"
+                              f"(LSTM forget-gate bias {adding.FORGET_BIAS:g}, IRNN: W_hh = I)")
+
+
 def contributions(kind):
     def make(name):
         holder, loss = build(kind, 30, hidden=8, loss_on="last")
@@ -146,6 +159,11 @@ GALLERY = [
      "vanishes as fast as the RNN's (here even faster); with the forget-gate bias set to 1 "
      "(`forget_bias=1.0`: bias_ih[H:2H] = 1, bias_hh[H:2H] = 0, Jozefowicz et al. 2015) "
      "it reaches step 0 about 10^4 times larger.", vanishing),
+    ("adding_gradients.svg", "Why the tanh RNN cannot learn the adding problem at T=100: at "
+     "initialisation the gradient reaching step 0 is ~1e-25 of the last step's, while the "
+     "LSTM (forget-gate bias 3) and the IRNN (identity W_hh) keep it. "
+     "Trained results: `minigrad train adding` (minigrad/tasks/RESULTS.md).",
+     adding_problem_gradients),
     ("contributions_rnn.svg", "BPTT as a sum over time steps: the norm of each step's term of "
      "dL/dW_hh in an RNN of 30 steps with the loss on the last step (the terms sum to the "
      "gradient; far-back steps contribute little).", contributions("rnn")),
