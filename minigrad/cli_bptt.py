@@ -10,11 +10,16 @@ from .cli_render import positive_int
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "bptt", help="chart of ||dL/dh_t|| through time (vanishing gradients)")
-    parser.add_argument("model", choices=("rnn", "lstm", "gru", "all"))
-    parser.add_argument("--steps", type=positive_int, required=True)
-    parser.add_argument("--hidden", type=positive_int, default=16)
-    parser.add_argument("--seed", type=int, default=0)
+        "bptt", help="chart of ||dL/dh_t|| through time (vanishing gradients)",
+        description="Chart ||dL/dh_t|| at every time step t of a freshly initialised model, "
+                    "with the loss on the last step (log scale): how far back the gradient "
+                    "reaches.")
+    parser.add_argument("model", choices=("rnn", "lstm", "gru", "all"),
+                        help="which model; all: the three on one chart")
+    parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
+    parser.add_argument("--hidden", type=positive_int, default=16,
+                        help="hidden size (default: 16)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initialisation")
     parser.add_argument("--out", required=True, help="output .svg file")
     parser.set_defaults(func=run)
 
@@ -27,7 +32,12 @@ def run(args):
     series = vanishing_gradient_comparison(T=args.steps, hidden=args.hidden, seed=args.seed)
     if args.model != "all":
         series = {args.model.upper(): series[args.model.upper()]}
-    gradient_norm_chart(series, args.out,
-                        title=f"||dL/dh_t|| over {args.steps} steps (loss on the last step)")
+    try:
+        gradient_norm_chart(series, args.out,
+                            title=f"||dL/dh_t|| over {args.steps} steps (loss on the last step)")
+    except OSError as exc:
+        print(f"minigrad bptt: error: cannot write {args.out!r}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
     print(f"wrote {args.out}")
     return 0

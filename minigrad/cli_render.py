@@ -12,14 +12,18 @@ def register(subparsers):
                     "through time, with Graphviz (SVG, PNG or PDF by the file extension).")
     parser.add_argument("model", choices=MODEL_NAMES, help="which model")
     parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
-    parser.add_argument("--hidden", type=positive_int, default=4, help="hidden size")
-    parser.add_argument("--layers", type=positive_int, default=1, help="stacked layers")
-    parser.add_argument("--bidirectional", action="store_true")
-    parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells")
+    parser.add_argument("--hidden", type=positive_int, default=4, help="hidden size (default: 4)")
+    parser.add_argument("--layers", type=positive_int, default=1, help="stacked layers (default: 1)")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="run the sequence both ways (rnn, lstm, gru)")
+    parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells",
+                        help="one node per op, per cell and time step, or per layer "
+                             "(default: cells)")
     parser.add_argument("--highlight", metavar="PARAM",
                         help="a parameter name (e.g. weight_hh_l0): draw its paths to the loss")
     parser.add_argument("--backward", action="store_true", help="draw the backward pass")
-    parser.add_argument("--max-nodes", type=positive_int, default=None)
+    parser.add_argument("--max-nodes", type=positive_int, default=None,
+                        help="fold the middle time steps of larger graphs into one node")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
 
@@ -61,8 +65,12 @@ def write(dot, path):
         print("minigrad: the Graphviz program 'dot' was not found on PATH. Install it, "
               "e.g. on Debian/Ubuntu: apt-get install graphviz", file=sys.stderr)
         return 3
-    with open(path, "wb") as f:
-        f.write(data)
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        print(f"minigrad render: error: cannot write {path!r}: {exc.strerror}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -25,8 +25,9 @@ def add_arguments(parser):
 
 def register(subparsers):
     """Add `train` to an argparse subparsers object."""
-    parser = subparsers.add_parser("train", help="train one of the seeds' tasks end to end",
-                                   description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser("train", help="train one of the lecture notes' tasks end to end",
+                                   description="Train one of the lecture notes' tasks end to "
+                                               "end and print its metrics (all: every task).")
     add_arguments(parser)
     return parser
 

@@ -64,3 +64,14 @@ def test_bptt_chart(tmp_path):
     assert result.returncode == 0, result.stderr
     text = out.read_text()
     assert all(f'id="series-{k}"' in text for k in range(3))
+
+
+def test_unwritable_out_is_an_error_message_not_a_traceback(tmp_path):
+    missing = tmp_path / "no_such_dir"
+    for args in [("render", "rnn", "--steps", "2", "--out", str(missing / "x.svg")),
+                 ("bptt", "rnn", "--steps", "3", "--hidden", "2",
+                  "--out", str(missing / "x.svg"))]:
+        result = run(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert "cannot write" in result.stderr and "no_such_dir" in result.stderr
