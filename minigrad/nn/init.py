@@ -11,7 +11,11 @@ from ..creation import generator
 
 
 def _fill(tensor, values):
-    tensor.data[...] = np.asarray(values, dtype=tensor.data.dtype)
+    values = np.asarray(values, dtype=tensor.data.dtype)
+    if isinstance(tensor.data, np.ndarray):
+        tensor.data[...] = values
+    else:  # 0-d data is an immutable numpy scalar (the engine's convention): replace it
+        tensor.data = values[()]
     return tensor
 
 

@@ -192,16 +192,26 @@ class Module:
         if strict:
             problems += [f"missing key {k!r} (expected shape {own[k].shape})" for k in missing]
             problems += [f"unexpected key {k!r} (shape {incoming[k].shape})" for k in unexpected]
+        converted = {}  # every value is converted before any parameter is written
         for k, target in own.items():
-            if k in incoming and incoming[k].shape != target.shape:
+            if k not in incoming:
+                continue
+            if incoming[k].shape != target.shape:
                 problems.append(f"shape mismatch for {k!r}: the module has {target.shape}, "
                                 f"the state dict has {incoming[k].shape}")
+                continue
+            try:
+                value = np.array(incoming[k], dtype=target.data.dtype, copy=True)
+            except (TypeError, ValueError) as exc:
+                problems.append(f"cannot convert {k!r} from {incoming[k].dtype} to "
+                                f"{target.data.dtype}: {exc}")
+                continue
+            converted[k] = value[()] if value.ndim == 0 else value  # 0-d: a numpy scalar
         if problems:
             raise RuntimeError(f"load_state_dict of {type(self).__name__} failed; nothing was "
                                f"changed:\n  " + "\n  ".join(problems))
-        for k, target in own.items():
-            if k in incoming:
-                target.data = np.array(incoming[k], dtype=target.data.dtype, copy=True)
+        for k, value in converted.items():
+            own[k].data = value
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr

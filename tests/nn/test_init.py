@@ -67,3 +67,14 @@ def test_orthogonal_and_eye():
     assert init.identity_ is init.eye_
     with pytest.raises(ValueError):
         init.eye_(param(2, 2, 2))
+
+
+@pytest.mark.parametrize("fill", [
+    lambda p: init.constant_(p, 2.5), init.zeros_, init.ones_,
+    lambda p: init.uniform_(p, 2.0, 3.0), lambda p: init.normal_(p, 5.0, 0.1)])
+def test_fills_a_0d_parameter_whose_data_is_a_numpy_scalar(fill):
+    p = mg.nn.Parameter(mg.tensor(7.0, dtype=mg.float64))
+    assert isinstance(p.data, np.float64)  # the engine's 0-d convention
+    assert fill(p) is p
+    assert p.data.shape == () and p.data.dtype == np.float64 and p.data != 7.0
+    assert isinstance(p.data, np.float64)

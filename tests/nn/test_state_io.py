@@ -92,3 +92,33 @@ def test_state_dict_round_trip_through_torch_layout():
     x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
     np.testing.assert_allclose(ours(mg.tensor(x)).data,
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+
+
+def test_load_state_dict_changes_nothing_when_a_value_cannot_be_converted():
+    class TwoParams(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(mg.tensor(1.0, dtype=mg.float64))
+            self.w = nn.Parameter(mg.zeros(2, dtype=mg.float64))
+
+    m = TwoParams()
+    with pytest.raises((ValueError, TypeError, RuntimeError)):
+        # shapes match, but "w" holds strings: its conversion fails after "a" is fine
+        m.load_state_dict({"a": np.array(5.0), "w": np.array(["x", "y"])})
+    assert m.a.data == 1.0
+    np.testing.assert_array_equal(m.w.data, [0.0, 0.0])
+
+
+def test_load_state_dict_keeps_0d_parameters_numpy_scalars():
+    class Scalar(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(mg.tensor(1.0, dtype=mg.float64))
+
+    m = Scalar()
+    m.load_state_dict({"a": np.array(3.0)})
+    assert isinstance(m.a.data, np.float64) and m.a.data == 3.0
+    opt = mg.optim.SGD(m.parameters(), lr=0.5)
+    (m.a * m.a).backward()
+    opt.step()
+    assert m.a.data == pytest.approx(3.0 - 0.5 * 6.0)
