@@ -121,16 +121,18 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             prim = node._prim
             if prim is None:
                 if accumulate:
-                    _accumulate_leaf(node, g, as_graph)
+                    _accumulate_grad(node, g, as_graph)
                 continue
             if node._retains_grad and accumulate:
-                node.grad = g if as_graph else Tensor._constant(g)
+                _accumulate_grad(node, g, as_graph)  # accumulates, as PyTorch's retain_grad
             inputs = node._inputs
             if needed is None:
                 wanted = state.wants = [inp.requires_grad for inp in inputs]
             else:
                 wanted = state.wants = [inp.requires_grad and id(inp) in needed
                                         for inp in inputs]
+                if True not in wanted:
+                    continue  # a captured node with nothing asked below: run and free nothing
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
                 # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
@@ -210,8 +212,9 @@ def _nodes_leading_to(order, targets):
     return needed
 
 
-def _accumulate_leaf(leaf, g, as_graph):
-    """Add g to leaf.grad. Arrays are copied: one gradient array may feed several leaves."""
+def _accumulate_grad(leaf, g, as_graph):
+    """Add g to leaf.grad (or a retained non-leaf's). Arrays are copied: one gradient
+    array may feed several tensors."""
     if as_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
@@ -253,7 +256,7 @@ def backward(output, gradient=None, retain_graph=False, create_graph=False, inpu
     for t in inputs:
         if id(t) in captured:
             g = captured[id(t)]
-            _accumulate_leaf(t, g if create_graph else g.data, create_graph)
+            _accumulate_grad(t, g if create_graph else g.data, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -1,7 +1,7 @@
 """Arithmetic: + - * / ** and negation, broadcasting like numpy."""
 import numpy as np
 
-from ..registry import primitive, wants
+from ..registry import primitive, value, wants
 
 
 @primitive("add")
@@ -63,14 +63,20 @@ def pow(x, y):
 
 @pow.defvjp
 def pow_vjp(g, out, x, y):
-    gx = g * y * x ** (y - 1) if wants(0) else None
-    gy = g * out * log_for_pow(x) if wants(1) else None
-    return gx, gy
-
-
-def log_for_pow(x):
+    # where the formulas read 0 * inf, PyTorch's gradients are 0: for x where y == 0
+    # (x ** -1 at x = 0), for y where x == 0 and y >= 0 (log 0). The base is replaced
+    # by 1 there, so no inf or NaN is made even in between (detect_anomaly).
+    from .selection import where
     from .unary import log
-    return log(x)
+    gx = gy = None
+    if wants(0):
+        zero_exponent = value(y) == 0
+        base = where(zero_exponent, 1.0, x) if np.any(zero_exponent) else x
+        gx = g * y * base ** (y - 1)
+    if wants(1):
+        zero_base = (value(x) == 0) & (value(y) >= 0)
+        gy = g * out * log(where(zero_base, 1.0, x) if np.any(zero_base) else x)
+    return gx, gy
 
 
 @primitive("pow_const")
@@ -80,6 +86,8 @@ def pow_const(x, exponent):
 
 @pow_const.defvjp
 def pow_const_vjp(g, out, x, exponent):
+    if exponent == 0:
+        return (g * 0,)  # as PyTorch, also at x = 0 (where x ** -1 * 0 would be NaN)
     if exponent == 2:
         return (g * (x * 2),)
     if exponent == 1:

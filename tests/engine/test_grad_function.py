@@ -122,3 +122,13 @@ def test_grad_rejects_inputs_that_do_not_require_grad():
     c = f64(2.0, requires_grad=False)
     with pytest.raises(RuntimeError, match="input 1"):
         mg.grad(x * c, [x, c])
+
+
+def test_grad_with_respect_to_a_non_leaf_leaves_the_graph_below_it_alone():
+    # as torch.autograd.grad: only the part of the graph that is run is freed
+    x = mg.tensor([1.0, 2.0], requires_grad=True, dtype=mg.float64)
+    h = x * x
+    gh, = mg.grad((h * 3.0).sum(), h)
+    np.testing.assert_allclose(gh.data, [3.0, 3.0])
+    gx, = mg.grad((h * h).sum(), x)  # h = x*x was not run by the first grad
+    np.testing.assert_allclose(gx.data, 4 * x.data ** 3)

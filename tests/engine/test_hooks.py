@@ -63,3 +63,15 @@ def test_hooks_run_in_registration_order_and_chain():
 def test_hook_on_tensor_without_grad_is_refused():
     with pytest.raises(RuntimeError):
         mg.tensor([1.0]).register_hook(lambda g: g)
+
+
+def test_retained_grad_of_a_non_leaf_accumulates_over_backward_calls_as_in_pytorch():
+    x = mg.tensor([1.0, 2.0], requires_grad=True, dtype=mg.float64)
+    h = x * 1.0
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    first = h.grad
+    y.backward()
+    np.testing.assert_allclose(h.grad.data, [4.0, 8.0])  # 2 * (2 h)
+    np.testing.assert_allclose(first.data, [2.0, 4.0])   # the first result is not mutated

@@ -80,3 +80,18 @@ def test_softplus_of_large_inputs():
     np.testing.assert_allclose(y.numpy(), [0.0, 1e4])
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 1.0])
+
+
+def test_power_gradients_at_a_zero_base_are_finite_as_in_pytorch():
+    # d(x**0)/dx = 0 everywhere; d(x**y)/dy = x**y log x -> 0 at x = 0 (for y > 0)
+    x = mg.tensor([0.0, 2.0], requires_grad=True, dtype=mg.float64)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    x = mg.tensor([0.0, 2.0], requires_grad=True, dtype=mg.float64)
+    y = mg.tensor([2.0, 3.0], requires_grad=True, dtype=mg.float64)
+    (x ** y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 3.0 * 4.0])
+    np.testing.assert_allclose(y.grad.data, [0.0, 8.0 * np.log(2.0)])
+    base = mg.tensor([0.0, 0.0], requires_grad=True, dtype=mg.float64)
+    g, = mg.grad((base ** 0).sum(), base, create_graph=True)
+    np.testing.assert_array_equal(g.data, [0.0, 0.0])
