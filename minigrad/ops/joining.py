@@ -45,8 +45,11 @@ def stack_vjp(g, out, *xs, axis=0):
                  for i in range(len(xs)))
 
 
-def split(x, split_size_or_sections, axis=0):
-    """Split along `axis` into chunks of a given size, or of the given sizes (as torch.split)."""
+def split(x, split_size_or_sections, axis=0, *, dim=None):
+    """Split along `axis` (or `dim`) into chunks of a given size, or of the given sizes
+    (as torch.split)."""
+    if dim is not None:
+        axis = dim
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
@@ -65,7 +68,10 @@ def split(x, split_size_or_sections, axis=0):
     return tuple(pieces)
 
 
-def chunk(x, chunks, axis=0):
+def chunk(x, chunks, axis=0, *, dim=None):
+    """`chunks` pieces of equal size along `axis` (or `dim`), the last one smaller (as torch.chunk)."""
+    if dim is not None:
+        axis = dim
     n = x.shape[axis]
     size = -(-n // chunks)
     return split(x, size, axis)

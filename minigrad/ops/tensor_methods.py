@@ -77,6 +77,17 @@ def _squeeze(x, dim=None):
     return _reshape(x, new)
 
 
+def _flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one (as torch.flatten); a 0-d tensor becomes (1,)."""
+    if x.ndim == 0:
+        return _reshape(x, (1,))
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(x.shape[start:end + 1]))
+    return _reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
 def _unsqueeze(x, dim):
     dim = dim % (x.ndim + 1)
     return _reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
@@ -187,7 +198,7 @@ METHODS = {
     "logsumexp": _logsumexp,
     "reshape": _reshape, "view": _reshape, "permute": _permute, "transpose": _transpose,
     "expand": _expand, "broadcast_to": _expand, "squeeze": _squeeze, "unsqueeze": _unsqueeze,
-    "flatten": lambda x: _reshape(x, (-1,)),
+    "flatten": _flatten,
     "split": joining.split, "chunk": joining.chunk,
     "maximum": selection.maximum, "minimum": selection.minimum,
 }

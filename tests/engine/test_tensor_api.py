@@ -194,3 +194,15 @@ def test_module_level_functions_mirror_methods():
     np.testing.assert_allclose(mg.sum(x, axis=1).numpy(), [-0.5])
     np.testing.assert_allclose(mg.softmax(x, dim=-1).numpy().sum(), 1.0)
     np.testing.assert_allclose(mg.where(x > 0, x, 0.0).numpy(), [[0.5, 0.0]])
+
+
+def test_split_chunk_and_flatten_take_pytorchs_dim_arguments():
+    x = mg.arange(24.0).reshape(2, 3, 4)
+    assert [p.shape for p in x.split(3, dim=2)] == [(2, 3, 3), (2, 3, 1)]
+    assert [p.shape for p in mg.split(x, [1, 2], dim=1)] == [(2, 1, 4), (2, 2, 4)]
+    assert [p.shape for p in x.chunk(2, dim=-1)] == [(2, 3, 2), (2, 3, 2)]
+    np.testing.assert_array_equal(x.chunk(2, dim=-1)[1].numpy(), x.numpy()[..., 2:])
+    assert x.flatten(1).shape == (2, 12) and x.flatten(0, 1).shape == (6, 4)
+    assert x.flatten(start_dim=1, end_dim=-2).shape == (2, 3, 4)
+    assert mg.flatten(x, 1).shape == (2, 12) and x.flatten().shape == (24,)
+    np.testing.assert_array_equal(x.flatten(0, 1).numpy(), x.numpy().reshape(6, 4))
