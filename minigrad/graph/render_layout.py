@@ -67,7 +67,8 @@ def draw(view, graph, mode, title, scale=None, show_values=False, highlight_sour
         _emit_bus(dot, bus, names, scale, any_highlight, free)
     if scale is not None:
         title = "|gradient| on highlighted paths" if any_highlight else "|gradient| on edges"
-        dot.node("legend", label=scale.legend_label(title), shape="plaintext")
+        zero = any_highlight and any(e.highlighted and e.grad_norm == 0 for e in view.edges)
+        dot.node("legend", label=scale.legend_label(title, zero_row=zero), shape="plaintext")
     return dot
 
 
@@ -281,7 +282,7 @@ def _group_label(node, graph, mode):
 def _emit_bus(dot, bus, names, scale, any_highlight, free=()):
     attrs = dict(WEIGHT_EDGE if bus.from_weight else PLAIN_EDGE, dir="none")
     attrs["class"] = "bus"
-    lit = [e.grad_norm for e in bus.edges if e.highlighted]
+    lit = [e.grad_norm for e in bus.edges if e.highlighted and e.grad_norm != 0]
     if any_highlight and bus.own_anchor:
         attrs.update(FADED_EDGE if not lit else {"color": scale.colour(max(lit, key=_norm_key))})
     elif any_highlight:
@@ -323,7 +324,13 @@ def _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges, 
     if "gap" in (view.nodes[tail].kind, view.nodes[head].kind):
         attrs["style"] = "dotted"
     if any_highlight:
-        if edge.highlighted:
+        if edge.highlighted and edge.grad_norm == 0:
+            # on a path to the loss, but no gradient flows here (e.g. an output the
+            # loss does not read): no decade of the scale, drawn as "0"
+            attrs.update(FADED_EDGE, style="dotted", **{"class": "highlight zero-grad"})
+            if label_edges:
+                attrs.update(label="0", fontsize="8", fontcolor="#909090")
+        elif edge.highlighted:
             attrs.update(color=scale.colour(edge.grad_norm), penwidth=scale.penwidth(edge.grad_norm),
                          **{"class": "highlight"})
             if label_edges and edge.grad_norm is not None:

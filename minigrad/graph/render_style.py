@@ -93,13 +93,16 @@ class MagnitudeScale:
         low = self.low + index * self.width
         return low, low + self.width
 
-    def legend_label(self, title):
-        """An HTML-like table: one row per colour with its range of |grad|."""
+    def legend_label(self, title, zero_row=False):
+        """An HTML-like table: one row per colour with its range of |grad| (and a row
+        for the dotted grey edges that carry exactly zero, with `zero_row`)."""
         rows = [f'<TR><TD COLSPAN="2"><B>{title}</B></TD></TR>']
         for index in reversed(range(self.bins)):
             low, high = self.bounds(index)
             rows.append(f'<TR><TD BGCOLOR="{self._colour_of_bin(index)}" WIDTH="24"> </TD>'
                         f'<TD ALIGN="LEFT">1e{low:+.0f} .. 1e{high:+.0f}</TD></TR>')
+        if zero_row:
+            rows.append('<TR><TD WIDTH="24">···</TD><TD ALIGN="LEFT">0 (dotted grey)</TD></TR>')
         return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
                 + "".join(rows) + "</TABLE>>")
 

@@ -289,3 +289,31 @@ def test_highlight_in_a_create_graph_backward_graph():
         lit |= {pair} if highlighted else set()
     assert any(s == source for s, _ in lit)           # w_h is read by gradient ops
     assert all(graph.nodes[d]["grad_of"] is not None for _, d in lit)
+
+
+def test_a_highlighted_edge_that_carries_zero_gradient_is_not_coloured_as_a_decade():
+    """loss reads only b = w * 3 of stack([w * 2, w * 3]): the edge from w * 2 into the
+    stack is on a path from w to the loss but carries exactly 0, so it must not get
+    the colour of the smallest decade."""
+    w = mg.tensor(0.5, requires_grad=True, dtype=mg.float64)
+    a, b = w * 2.0, w * 3.0
+    stacked = mg.stack([a, b])
+    loss = stacked[1]
+    graph = mg.trace(loss)
+    graph.backward()
+    root = parse(mg.render(graph, highlight=w))
+    names = {int(g.get("id")[4:]): title(g) for g in groups(root, "node")
+             if (g.get("id") or "").startswith("node")}
+    stack = names[graph.node_id(stacked)]
+    edges = {edge.get("id"): edge for edge in groups(root, "edge")}
+    zero = edges[f"e_{names[graph.node_id(a)]}_{stack}"]
+    lit = edges[f"e_{names[graph.node_id(b)]}_{stack}"]
+    assert "highlight" in zero.get("class").split()
+    assert "zero-grad" in zero.get("class").split()
+    assert "zero-grad" not in lit.get("class").split()
+    palette = set(mg.graph.render_style.PALETTE)
+    zero_colour = next(zero.iter(f"{SVG}path")).get("stroke")
+    assert zero_colour not in palette, zero_colour
+    assert next(lit.iter(f"{SVG}path")).get("stroke") in palette
+    legend = [n for n in groups(root, "node") if title(n) == "legend"]
+    assert "0 (dotted grey)" in texts(legend[0])
