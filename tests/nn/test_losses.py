@@ -159,3 +159,13 @@ def test_cross_entropy_against_torch():
     theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(t),
                                                weight=torch.tensor(w), label_smoothing=0.3)
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-10)
+
+
+def test_target_errors_name_the_loss_and_explain_float_labels():
+    logits = mg.tensor(LOGITS)
+    with pytest.raises(ValueError, match=r"^nll_loss: expected a target of shape \(4,\)"):
+        F.cross_entropy(logits, mg.tensor(np.array([0, 1, 2])))
+    # float labels of the index shape are the usual slip (labels loaded as floats)
+    with pytest.raises(ValueError, match="integer target") as info:
+        F.cross_entropy(logits, mg.tensor(np.array([0.0, 1.0, 2.0, 1.0])))
+    assert "(4, 3)" in str(info.value) and "float" in str(info.value)

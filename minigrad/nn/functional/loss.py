@@ -31,7 +31,7 @@ def _target_array(input, target):
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     expected = input.shape[:1] + input.shape[2:] if input.ndim >= 2 else ()
     if target.shape != expected:
-        raise ValueError(f"expected a target of shape {expected} for an input of shape "
+        raise ValueError(f"nll_loss: expected a target of shape {expected} for an input of shape "
                          f"{input.shape}, got {target.shape}")
     if target.dtype.kind not in "iu":
         raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
@@ -134,8 +134,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def _cross_entropy_soft(logp, target, class_w, reduction, label_smoothing):
     target = as_tensor_like(target, (logp,))
     if target.shape != logp.shape:
+        hint = ""
+        if target.shape == logp.shape[:1] + logp.shape[2:]:
+            hint = (f"; for class indices pass an integer target (this one has dtype "
+                    f"{target.dtype}), e.g. target.astype(np.int64)")
         raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                         f"{logp.shape}, got {target.shape}")
+                         f"{logp.shape}, got {target.shape}{hint}")
     class_axis = 1 if logp.ndim >= 2 else 0
     if label_smoothing:
         target = target * (1.0 - label_smoothing) + label_smoothing / logp.shape[class_axis]
