@@ -31,6 +31,11 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attribute {name!r}")
+        if name in self._buffers and (value is None or isinstance(value, Tensor)
+                                      and not isinstance(value, Parameter)):
+            self._buffers[name] = value  # a buffer stays a buffer when reassigned (as torch)
+            object.__setattr__(self, name, value)
+            return
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         if isinstance(value, Parameter):

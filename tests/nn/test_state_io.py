@@ -122,3 +122,20 @@ def test_load_state_dict_keeps_0d_parameters_numpy_scalars():
     (m.a * m.a).backward()
     opt.step()
     assert m.a.data == pytest.approx(3.0 - 0.5 * 6.0)
+
+
+def test_assigning_a_tensor_to_a_buffer_keeps_it_a_buffer_as_in_pytorch():
+    class WithBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("running", mg.zeros(2, dtype=mg.float64))
+
+    m = WithBuffer()
+    m.running = mg.ones(2, dtype=mg.float64)
+    assert list(m.state_dict()) == ["running"]
+    np.testing.assert_array_equal(m.state_dict()["running"], [1.0, 1.0])
+    assert [name for name, _ in m.named_buffers()] == ["running"]
+    m.running = None  # a None buffer stays registered but is not saved
+    assert list(m.state_dict()) == []
+    m.running = mg.full((2,), 3.0, dtype=mg.float64)
+    np.testing.assert_array_equal(m.state_dict()["running"], [3.0, 3.0])
