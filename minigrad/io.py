@@ -39,11 +39,18 @@ def save(state_dict, path):
             for key, array in arrays:
                 with zf.open(key + ".npy", "w", force_zip64=True) as entry:
                     np.lib.format.write_array(entry, array, allow_pickle=False)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a saved file is not
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load(path):

@@ -139,3 +139,15 @@ def test_assigning_a_tensor_to_a_buffer_keeps_it_a_buffer_as_in_pytorch():
     assert list(m.state_dict()) == []
     m.running = mg.full((2,), 3.0, dtype=mg.float64)
     np.testing.assert_array_equal(m.state_dict()["running"], [3.0, 3.0])
+
+
+def test_saved_file_gets_the_usual_permissions_not_the_temp_files(tmp_path):
+    import os
+    import stat
+    previous = os.umask(0o022)
+    try:
+        path = tmp_path / "model.npz"
+        mg.save({"w": np.ones(2)}, path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    finally:
+        os.umask(previous)
