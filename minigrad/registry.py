@@ -143,6 +143,8 @@ def apply(prim, args, attrs):
     except (ValueError, IndexError, TypeError) as exc:
         detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
         raise op_error(prim.name, arrays, detail or str(exc)) from exc
+    if not all_tensors and data.dtype == np.float64:
+        data = _python_float_promotion(arrays, data)
     state = STATE
     if state.anomaly:
         _check_finite_forward(prim, arrays, data)
@@ -162,6 +164,18 @@ def apply(prim, args, attrs):
         source = None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
         return Tensor._node(data, prim, inputs, attrs, state.scope, source, state.backward_of)
     return Tensor._constant(data)
+
+
+def _python_float_promotion(arrays, data):
+    """An integer tensor mixed with a Python float gives the default dtype, as in PyTorch
+    (numpy would give float64)."""
+    from .dtypes import get_default_dtype
+    default = get_default_dtype()
+    if default == np.float64 or not any(isinstance(a, float) for a in arrays):
+        return data
+    if any(getattr(a, "dtype", None) is not None and a.dtype.kind in "fc" for a in arrays):
+        return data  # a float tensor decided the dtype already
+    return data.astype(default)
 
 
 def _constant_input(a, result):
