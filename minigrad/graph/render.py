@@ -156,7 +156,8 @@ def _fit(graph, node_ids, detail, steps, max_nodes, highlighted):
     """Build the view, collapsing (ops -> cells -> windows of steps) above max_nodes."""
     all_steps = time_steps(graph, node_ids)
     kept = window_steps(all_steps, steps)
-    hidden = [t for t in all_steps if t not in set(kept)]
+    kept_set = set(kept)
+    hidden = [t for t in all_steps if t not in kept_set]
     notes = []
     if steps is not None:
         notes.append(f"steps window: showing {len(kept)} of {len(all_steps)} time steps"

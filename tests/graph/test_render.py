@@ -317,3 +317,28 @@ def test_a_highlighted_edge_that_carries_zero_gradient_is_not_coloured_as_a_deca
     assert next(lit.iter(f"{SVG}path")).get("stroke") in palette
     legend = [n for n in groups(root, "node") if title(n) == "legend"]
     assert "0 (dotted grey)" in texts(legend[0])
+
+
+def test_choosing_the_shown_steps_reads_the_kept_steps_a_bounded_number_of_times(monkeypatch):
+    """Collapsing a long unrolled graph must stay linear in the number of steps: the
+    kept steps used to be turned into a set once per step (a 100,000-step chain took
+    five minutes to render)."""
+    import minigrad.graph.render as render_module
+
+    class CountingList(list):
+        reads = 0
+
+        def __iter__(self):
+            CountingList.reads += 1
+            return super().__iter__()
+
+    real = render_module.window_steps
+    monkeypatch.setattr(render_module, "window_steps",
+                        lambda steps, selection: CountingList(real(steps, selection)))
+    w = mg.tensor(0.9, requires_grad=True)
+    h = mg.tensor(0.0)
+    for t in range(300):
+        with mg.name_scope(f"t{t}"):
+            h = (w * h + 0.1).tanh()
+    mg.render(h * h, highlight=w)
+    assert 0 < CountingList.reads < 20, CountingList.reads
