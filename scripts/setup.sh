@@ -55,7 +55,12 @@ want=$(cksum < pyproject.toml)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing minigrad with its test extras into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    log="$VENV/install.log"
+    if ! "$VENV/bin/python" -m pip install -e ".[test]" >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        say "installing failed; the whole log is in $log"
+        exit 1
+    fi
     echo "$want" > "$stamp"
 fi
 say "ready: $("$VENV/bin/python" --version), $(dot -V 2>&1)"
