@@ -50,21 +50,31 @@ def test_one_cluster_per_time_step_and_weights_once():
     assert len(weight_nodes) == 1
 
 
+def drawn_edges_and_path(graph, root, source_tensor):
+    """(edges drawn in the SVG as (graph id, graph id, is_highlighted), the full graph as
+    networkx, source id, ids of nodes on a path from the source to the output)."""
+    dot_to_graph = {title(n): int(n.get("id")[4:]) for n in groups(root, "node")
+                    if (n.get("id") or "").startswith("node")}
+    full = nx.DiGraph((s, d) for s, d, _ in graph.edges)
+    source, out = graph.node_id(source_tensor), graph.outputs[0]
+    on_path = (nx.descendants(full, source) | {source}) & (nx.ancestors(full, out) | {out})
+    drawn = []
+    for edge in groups(root, "edge"):
+        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
+        drawn.append((dot_to_graph[tail], dot_to_graph[head],
+                      "highlight" in edge.get("class").split()))
+    return drawn, full, source, on_path
+
+
 def test_highlight_marks_exactly_the_edges_on_paths_to_the_loss():
     loss, w_i, w_h = scalar_rnn()
     graph = mg.trace(loss)
     root = parse(mg.render(graph, highlight=w_i))
-    dot_to_graph = {title(g): int(g.get("id")[4:]) for g in groups(root, "node")
-                    if (g.get("id") or "").startswith("node")}
-    g = nx.DiGraph((s, d) for s, d, _ in graph.edges)
-    source, out = graph.node_id(w_i), graph.outputs[0]
-    on_path = (nx.descendants(g, source) | {source}) & (nx.ancestors(g, out) | {out})
+    edges, g, source, on_path = drawn_edges_and_path(graph, root, w_i)
     drawn = set()
-    for edge in groups(root, "edge"):
-        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
-        pair = (dot_to_graph[tail], dot_to_graph[head])
+    for tail, head, highlighted in edges:
+        pair = (tail, head)
         drawn.add(pair)
-        highlighted = "highlight" in edge.get("class").split()
         assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
     expected = {(s, d) for s, d in g.edges if s in on_path and d in on_path}
     assert expected <= drawn
@@ -275,16 +285,10 @@ def test_highlight_in_a_create_graph_backward_graph():
     (g,) = mg.grad(loss, w_i, create_graph=True)
     graph = mg.trace(g)
     root = parse(mg.render(graph, backward=True, highlight=w_h))
-    dot_to_graph = {title(n): int(n.get("id")[4:]) for n in groups(root, "node")
-                    if (n.get("id") or "").startswith("node")}
-    full = nx.DiGraph((s, d) for s, d, _ in graph.edges)
-    source, out = graph.node_id(w_h), graph.outputs[0]
-    on_path = (nx.descendants(full, source) | {source}) & (nx.ancestors(full, out) | {out})
+    edges, _, source, on_path = drawn_edges_and_path(graph, root, w_h)
     lit = set()
-    for edge in groups(root, "edge"):
-        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
-        pair = (dot_to_graph[tail], dot_to_graph[head])
-        highlighted = "highlight" in edge.get("class").split()
+    for tail, head, highlighted in edges:
+        pair = (tail, head)
         assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
         lit |= {pair} if highlighted else set()
     assert any(s == source for s, _ in lit)           # w_h is read by gradient ops
