@@ -21,9 +21,7 @@ from types import MethodType
 import numpy as np
 
 from .errors import AnomalyError, op_error
-from sys import _getframe
-
-from .source import _is_internal, format_location, is_internal_code, user_location
+from .source import format_location, user_location
 from .state import STATE
 
 PRIMITIVES = {}
@@ -151,17 +149,7 @@ def apply(prim, args, attrs):
     if needs_grad and state.grad_enabled and prim.differentiable:
         inputs = args if all_tensors else tuple(
             [a if isinstance(a, Tensor) else _constant_input(a, data) for a in args])
-        # the user's line: the first frame outside minigrad (inlined: this is the hot path)
-        frame = _getframe(1)
-        while frame is not None:
-            code = frame.f_code
-            internal = _is_internal.get(code)
-            if internal is None:
-                internal = is_internal_code(code)
-            if not internal:
-                break
-            frame = frame.f_back
-        source = None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+        source = user_location(2)  # the user's line: the first frame outside minigrad
         return Tensor._node(data, prim, inputs, attrs, state.scope, source, state.backward_of)
     return Tensor._constant(data)
 

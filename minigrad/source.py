@@ -16,12 +16,6 @@ def add_internal_dir(path):
     _is_internal.clear()
 
 
-def is_internal_code(code):
-    """Is this code object minigrad's own (cached per code object)?"""
-    internal = _is_internal[code] = code.co_filename.startswith(_PACKAGE_DIRS)
-    return internal
-
-
 def user_location(skip=1):
     """Return (filename, lineno) of the innermost frame outside minigrad and models."""
     frame = sys._getframe(skip)
