@@ -16,6 +16,7 @@ The backward pass, step by step:
 VJPs are minigrad ops. Without `create_graph` they run under no_grad and build
 nothing; with it, the gradients are graph nodes that can be differentiated again.
 """
+from heapq import heappop, heappush
 from operator import attrgetter
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from .errors import AnomalyError, GraphFreedError
 from .ops.shape import sum_to
 from .ops.unary import cast
+from .registry import wants
 from .source import format_location
 from .state import STATE
 from .tensor import Tensor
@@ -39,10 +41,7 @@ def topological_order(roots):
     stack = list(found)
     while stack:
         node = stack.pop()
-        inputs = node._inputs
-        if inputs is None:
-            _inputs_of(node)  # raises: freed by an earlier backward
-        for child in inputs:
+        for child in _inputs_of(node):
             if child.requires_grad and id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
@@ -81,88 +80,114 @@ def _seed(output, gradient):
 
 def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                  accumulate=True):
-    """The engine. Returns {id(tensor): grad Tensor} for the tensors whose ids are in `capture`.
+    """The engine. Returns {creation number: grad Tensor} for the tensors in `capture`.
 
-    With `create_graph` the gradients are Tensors and VJPs record a graph. Without
-    it they are plain numpy arrays: the same VJP code then runs at numpy speed,
+    `capture` is None or a set of creation numbers (`tensor._seq`). With
+    `create_graph` the gradients are Tensors and VJPs record a graph. Without it
+    they are plain numpy arrays: the same VJP code then runs at numpy speed,
     because a primitive called on arrays just computes (see `Primitive.__call__`).
+
+    Order: the nodes waiting for their VJP sit in a heap keyed by creation number,
+    and the newest is visited first. Every op that uses a node was created after
+    it, so by then all of them have been visited and its gradient is complete.
+    Nodes enter the heap when their first gradient arrives, so the walk finds the
+    graph and orders it in one pass.
     """
-    order = topological_order(outputs)
-    needed = _nodes_leading_to(order, capture) if capture is not None else None
+    needed = _nodes_leading_to(topological_order(outputs), capture) \
+        if capture is not None else None
     as_graph = bool(create_graph)
-    pending = {}
+    pending = {}  # creation number -> gradient so far
+    waiting = {}  # creation number -> the tensor whose gradient that is
+    heap = []     # negated creation numbers of the tensors in `waiting`
     # keys whose pending gradient is an array this pass allocated itself, so it can
     # take further contributions in place (arrays from VJPs may alias others)
     owned = set()
     fast_in_place = not as_graph and STATE.observer is None and not STATE.anomaly
     for out, seed in zip(outputs, seeds):
-        seed = seed if as_graph else seed.data
-        key = id(out)
-        pending[key] = seed if key not in pending else pending[key] + seed
+        _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data,
+                     as_graph)
     captured = {}
+    # (tensor, gradient) for the .grad fields, filled in only once the whole pass
+    # has succeeded: a failing backward (a freed graph, a hook raising) changes none
+    finished = []
     state = STATE
     saved = state.grad_enabled, state.backward_of, state.wants
     state.grad_enabled = as_graph
     observer = state.observer
+    # nothing to watch, capture or check: the loop skips those tests
+    plain = needed is None and capture is None and observer is None and not state.anomaly
     try:
         pop, get, owned_discard = pending.pop, pending.get, owned.discard
-        for node in reversed(order):
-            node_key = id(node)
-            g = pop(node_key, None)
-            if g is None or (needed is not None and node_key not in needed):
-                continue
-            owned_discard(node_key)
+        while heap:
+            key = -heappop(heap)
+            node = waiting.pop(key)
+            g = pop(key)
+            owned_discard(key)
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
-            if observer is not None:
-                observer.on_node(node, _as_tensor(g))
-            if capture is not None and node_key in capture:
-                captured[node_key] = _as_tensor(g)
+            if not plain:
+                if needed is not None and key not in needed:
+                    continue
+                if observer is not None:
+                    observer.on_node(node, _as_tensor(g))
+                if capture is not None and key in capture:
+                    captured[key] = _as_tensor(g)
             prim = node._prim
             if prim is None:
                 if accumulate:
-                    _accumulate_grad(node, g, as_graph)
+                    finished.append((node, g))
                 continue
             if node._retains_grad and accumulate:
-                _accumulate_grad(node, g, as_graph)  # accumulates, as PyTorch's retain_grad
+                finished.append((node, g))  # accumulates, as PyTorch's retain_grad
             inputs = node._inputs
+            if inputs is None:
+                _inputs_of(node)  # raises: freed by an earlier backward
             if needed is None:
-                wanted = state.wants = [inp.requires_grad for inp in inputs]
+                state.wants = inputs  # wants(i) reads inputs[i].requires_grad
             else:
-                wanted = state.wants = [inp.requires_grad and id(inp) in needed
+                wanted = state.wants = [inp.requires_grad and inp._seq in needed
                                         for inp in inputs]
                 if True not in wanted:
                     continue  # a captured node with nothing asked below: run and free nothing
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
                 # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
-                if wanted[0]:
-                    prim.vjp_into(_owned_pending(pending, owned, inputs[0]), g, **node._attrs)
+                if wants(0):
+                    buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
+                    prim.vjp_into(buffer, g, **node._attrs)
                 if not retain_graph:
                     node._inputs = None
                 continue
             if as_graph:
                 state.backward_of = node
                 grads = prim.vjp(g, node, *inputs, **node._attrs)
+            elif len(inputs) == 2:  # most ops: spelled out, a comprehension costs more
+                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data, **node._attrs)
             else:
                 grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **node._attrs)
-            if state.anomaly:
+            if not plain and state.anomaly:
                 _check_finite_backward(node, grads)
-            for position, ig in enumerate(grads):
-                if ig is None or not wanted[position]:
+            position = -1
+            for inp, ig in zip(inputs, grads):
+                position += 1
+                if ig is None or not inp.requires_grad:
                     continue
-                inp = inputs[position]
+                if not plain:
+                    if needed is not None and inp._seq not in needed:
+                        continue
                 data = inp.data
                 if ig.shape != data.shape:
                     ig = sum_to(ig, data.shape)
-                if ig.dtype != data.dtype:
+                if ig.dtype is not data.dtype and ig.dtype != data.dtype:
                     ig = cast(ig, dtype=data.dtype)
                 if observer is not None:
                     observer.on_edge(node, position, inp, _as_tensor(ig))
-                key = id(inp)
+                key = inp._seq
                 previous = get(key)
                 if previous is None:
                     pending[key] = ig
+                    waiting[key] = inp
+                    heappush(heap, -key)
                 elif key in owned:
                     np.add(previous, ig, out=previous)
                 else:
@@ -174,16 +199,34 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 node._inputs = None
     finally:
         state.grad_enabled, state.backward_of, state.wants = saved
+    for tensor, g in finished:
+        _accumulate_grad(tensor, g, as_graph)
     return captured
 
 
-def _owned_pending(pending, owned, inp):
+def _add_pending(pending, waiting, heap, owned, tensor, g, as_graph):
+    """Add g to tensor's pending gradient (entering it in the heap if it has none)."""
+    key = tensor._seq
+    previous = pending.get(key)
+    if previous is None:
+        pending[key] = g
+        waiting[key] = tensor
+        heappush(heap, -key)
+    else:
+        pending[key] = previous + g
+        owned.discard(key)
+
+
+def _owned_pending(pending, waiting, heap, owned, inp):
     """inp's pending gradient as an array this pass owns (allocated once, then reused)."""
-    key = id(inp)
+    key = inp._seq
     buffer = pending.get(key)
     if buffer is None or key not in owned:
         fresh = np.zeros(inp.data.shape, dtype=inp.data.dtype)
-        if buffer is not None:
+        if buffer is None:
+            waiting[key] = inp
+            heappush(heap, -key)
+        else:
             fresh += buffer
         buffer = pending[key] = fresh
         owned.add(key)
@@ -204,11 +247,12 @@ def _run_hooks(node, g, as_graph):
 
 
 def _nodes_leading_to(order, targets):
-    """Ids of nodes from which some target is reachable (order has inputs first)."""
+    """Creation numbers of the nodes from which some target is reachable (order has
+    inputs first)."""
     needed = set()
     for node in order:
-        if id(node) in targets or any(id(i) in needed for i in node._inputs or ()):
-            needed.add(id(node))
+        if node._seq in targets or any(i._seq in needed for i in node._inputs or ()):
+            needed.add(node._seq)
     return needed
 
 
@@ -252,10 +296,10 @@ def backward(output, gradient=None, retain_graph=False, create_graph=False, inpu
         return
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     captured = run_backward([output], [seed], retain_graph or create_graph, create_graph,
-                            capture={id(t) for t in inputs}, accumulate=False)
+                            capture={t._seq for t in inputs}, accumulate=False)
     for t in inputs:
-        if id(t) in captured:
-            g = captured[id(t)]
+        if t._seq in captured:
+            g = captured[t._seq]
             _accumulate_grad(t, g if create_graph else g.data, create_graph)
 
 
@@ -282,10 +326,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     captured = run_backward(outputs, seeds, retain_graph, create_graph,
-                            capture={id(t) for t in inputs}, accumulate=False)
+                            capture={t._seq for t in inputs}, accumulate=False)
     result = []
     for i, t in enumerate(inputs):
-        g = captured.get(id(t))
+        g = captured.get(t._seq)
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used to compute the "
                                f"outputs; pass allow_unused=True to get None for it")

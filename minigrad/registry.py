@@ -20,6 +20,7 @@ from types import MethodType
 
 import numpy as np
 
+from .dtypes import get_default_dtype
 from .errors import AnomalyError, op_error
 from .source import format_location, user_location
 from .state import STATE
@@ -78,8 +79,11 @@ def wants(position):
     """Inside a VJP: does the engine need the gradient of input `position`?
 
     VJPs use it to skip costly work (a matmul) for inputs that need no gradient.
+    The engine sets `STATE.wants` to the node's inputs (each wanted when it
+    requires grad), or to a list of booleans when it asks for fewer.
     """
-    return STATE.wants[position]
+    wanted = STATE.wants[position]
+    return wanted if wanted.__class__ is bool else wanted.requires_grad
 
 
 def value(x):
@@ -102,7 +106,6 @@ def _float_dtype_for(value, tensors):
     for t in tensors:
         if isinstance(t, Tensor) and t.data.dtype.kind in "fc":
             return t.data.dtype
-    from .dtypes import get_default_dtype
     return get_default_dtype()
 
 
@@ -141,36 +144,52 @@ def apply(prim, args, attrs):
     except (ValueError, IndexError, TypeError) as exc:
         detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
         raise op_error(prim.name, arrays, detail or str(exc)) from exc
-    if not all_tensors and data.dtype == np.float64:
+    if not all_tensors and data.dtype is _FLOAT64:
         data = _python_float_promotion(arrays, data)
     state = STATE
     if state.anomaly:
         _check_finite_forward(prim, arrays, data)
     if needs_grad and state.grad_enabled and prim.differentiable:
-        inputs = args if all_tensors else tuple(
-            [a if isinstance(a, Tensor) else _constant_input(a, data) for a in args])
-        source = user_location(2)  # the user's line: the first frame outside minigrad
-        return Tensor._node(data, prim, inputs, attrs, state.scope, source, state.backward_of)
+        inputs = args if all_tensors else _with_constant_inputs(args, data)
+        # the user's line: set by Module.__call__ inside minigrad's modules, else the
+        # first frame outside minigrad above apply's caller (see source.py)
+        source = state.user_site or user_location(3)
+        return Tensor._node(data, prim, inputs, attrs or NO_ATTRS, state.scope, source,
+                            state.backward_of)
     return Tensor._constant(data)
+
+
+_FLOAT64 = np.dtype(np.float64)
+# shared by every node without attributes (never mutated): one dict fewer per node
+NO_ATTRS = {}
 
 
 def _python_float_promotion(arrays, data):
     """An integer tensor mixed with a Python float gives the default dtype, as in PyTorch
     (numpy would give float64)."""
-    from .dtypes import get_default_dtype
     default = get_default_dtype()
-    if default == np.float64 or not any(isinstance(a, float) for a in arrays):
+    if default is _FLOAT64 or float not in map(type, arrays):
         return data
     if any(getattr(a, "dtype", None) is not None and a.dtype.kind in "fc" for a in arrays):
         return data  # a float tensor decided the dtype already
     return data.astype(default)
 
 
-def _constant_input(a, result):
-    """A non-Tensor argument of a recorded op, kept as a constant input node."""
-    if isinstance(a, (float, int)) and not isinstance(a, bool) and result.dtype.kind == "f":
-        return Tensor._constant(result.dtype.type(a))
-    return Tensor._constant(np.asarray(a))
+def _with_constant_inputs(args, result):
+    """The inputs of a recorded op, non-Tensor arguments made constant input nodes.
+
+    A Python number becomes a 0-d constant of the result's dtype when that is floating.
+    """
+    floating = result.dtype.kind == "f"
+    inputs = []
+    for a in args:
+        if not isinstance(a, Tensor):
+            if floating and isinstance(a, (float, int)) and not isinstance(a, bool):
+                a = Tensor._constant(result.dtype.type(a))
+            else:
+                a = Tensor._constant(np.asarray(a))
+        inputs.append(a)
+    return tuple(inputs)
 
 
 def _check_finite_forward(prim, arrays, data):

@@ -6,7 +6,8 @@ attribute lookup per switch.
 
 
 class _State:
-    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer", "wants")
+    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer", "wants",
+                 "user_site")
 
     def __init__(self):
         self.grad_enabled = True
@@ -18,6 +19,9 @@ class _State:
         self.observer = None
         # during a VJP call: which of the node's inputs need a gradient
         self.wants = ()
+        # the user's (filename, lineno) for ops made inside a minigrad module's
+        # forward, set by Module.__call__ (see source.py); None: walk the stack
+        self.user_site = None
 
 
 STATE = _State()

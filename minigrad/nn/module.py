@@ -10,6 +10,8 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..scope import name_scope
+from ..source import site_for_module_call
+from ..state import STATE
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -72,8 +74,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        with name_scope(self._scope_name):
-            return self.forward(*args, **kwargs)
+        state = STATE
+        outer_site = state.user_site
+        state.user_site = site_for_module_call(self)
+        try:
+            with name_scope(self._scope_name):
+                return self.forward(*args, **kwargs)
+        finally:
+            state.user_site = outer_site
 
     # ------------------------------------------------------------ traversal
     def named_children(self):

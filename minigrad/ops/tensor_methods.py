@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import tensor as tensor_module
-from ..registry import apply
+from ..registry import NO_ATTRS, apply
 from ..tensor import Tensor
 from . import arithmetic as A
 from . import indexing, joining, linalg, reductions, selection, shape, unary
@@ -161,21 +161,37 @@ def _method(prim):
     return method
 
 
+def _operator(prim):
+    """A binary operator method (`x * y`), with no attributes to pass."""
+    def method(self, other):
+        return apply(prim, (self, other), NO_ATTRS)
+    method.__name__ = prim.name
+    return method
+
+
+def _unary_method(prim):
+    """A method of one argument (`x.tanh()`), with no attributes to pass."""
+    def method(self):
+        return apply(prim, (self,), NO_ATTRS)
+    method.__name__ = prim.name
+    return method
+
+
 def _reflected(prim):
     def method(self, other):
-        return apply(prim, (other, self), {})
+        return apply(prim, (other, self), NO_ATTRS)
     method.__name__ = "r" + prim.name
     return method
 
 
 METHODS = {
-    "__add__": _method(A.add), "__radd__": _reflected(A.add),
-    "__sub__": _method(A.sub), "__rsub__": _reflected(A.sub),
-    "__mul__": _method(A.mul), "__rmul__": _reflected(A.mul),
-    "__truediv__": _method(A.div), "__rtruediv__": _reflected(A.div),
+    "__add__": _operator(A.add), "__radd__": _reflected(A.add),
+    "__sub__": _operator(A.sub), "__rsub__": _reflected(A.sub),
+    "__mul__": _operator(A.mul), "__rmul__": _reflected(A.mul),
+    "__truediv__": _operator(A.div), "__rtruediv__": _reflected(A.div),
     "__pow__": _pow, "__rpow__": _rpow,
-    "__neg__": _method(A.neg), "__pos__": lambda x: x,
-    "__matmul__": _method(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
+    "__neg__": _unary_method(A.neg), "__pos__": lambda x: x,
+    "__matmul__": _operator(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
     "__abs__": unary.abs,
     "__eq__": selection.eq, "__ne__": selection.ne, "__lt__": selection.lt,
     "__le__": selection.le, "__gt__": selection.gt, "__ge__": selection.ge,
@@ -185,9 +201,9 @@ METHODS = {
     "add": _method(A.add), "sub": _method(A.sub), "mul": _method(A.mul),
     "div": _method(A.div), "neg": _method(A.neg), "pow": _pow,
     "matmul": _method(linalg.matmul),
-    "exp": _method(unary.exp), "log": _method(unary.log), "sqrt": _method(unary.sqrt),
-    "abs": _method(unary.abs), "tanh": _method(unary.tanh), "sigmoid": _method(unary.sigmoid),
-    "relu": _method(unary.relu),
+    "exp": _unary_method(unary.exp), "log": _unary_method(unary.log), "sqrt": _unary_method(unary.sqrt),
+    "abs": _unary_method(unary.abs), "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
+    "relu": _unary_method(unary.relu),
     "leaky_relu": _leaky_relu, "softplus": unary.softplus, "clip": _clip, "clamp": _clip,
     "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
     "max": _reduction(reductions.max), "min": _reduction(reductions.min),

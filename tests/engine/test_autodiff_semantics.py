@@ -91,6 +91,18 @@ def test_second_backward_through_a_freed_graph_raises():
         y.backward()
 
 
+def test_a_backward_that_fails_on_a_freed_graph_leaves_every_grad_untouched():
+    x = f64(2.0)
+    y = x * x
+    y.backward()
+    w = f64(3.0)  # made after y: the engine visits it before it reaches y
+    w.grad = mg.tensor(1.0, dtype=mg.float64)
+    with pytest.raises(mg.GraphFreedError):
+        (y * w).backward()
+    assert w.grad.item() == 1.0
+    assert x.grad.item() == pytest.approx(4.0)
+
+
 def test_retain_graph_allows_a_second_backward_and_accumulates():
     x = f64(2.0)
     y = x * x
