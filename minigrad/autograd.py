@@ -16,8 +16,9 @@ The backward pass, step by step:
 VJPs are minigrad ops. Without `create_graph` they run under no_grad and build
 nothing; with it, the gradients are graph nodes that can be differentiated again.
 """
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from operator import attrgetter
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -91,14 +92,15 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     and the newest is visited first. Every op that uses a node was created after
     it, so by then all of them have been visited and its gradient is complete.
     Nodes enter the heap when their first gradient arrives, so the walk finds the
-    graph and orders it in one pass.
+    graph and orders it in one pass. Leaves have no VJP to run: they wait outside
+    the heap (which stays small) and are visited last.
     """
     needed = _nodes_leading_to(topological_order(outputs), capture) \
         if capture is not None else None
     as_graph = bool(create_graph)
     pending = {}  # creation number -> gradient so far
     waiting = {}  # creation number -> the tensor whose gradient that is
-    heap = []     # negated creation numbers of the tensors in `waiting`
+    heap = []     # negated creation numbers of the tensors in `waiting` (ints compare fast)
     # keys whose pending gradient is an array this pass allocated itself, so it can
     # take further contributions in place (arrays from VJPs may alias others)
     owned = set()
@@ -118,11 +120,15 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     plain = needed is None and capture is None and observer is None and not state.anomaly
     try:
         pop, get, owned_discard = pending.pop, pending.get, owned.discard
-        while heap:
+        while heap or waiting:
+            if not heap:  # only leaves wait now, with their gradients complete
+                heap = [-key for key in waiting]
+                heapify(heap)
             key = -heappop(heap)
             node = waiting.pop(key)
             g = pop(key)
-            owned_discard(key)
+            if owned:
+                owned_discard(key)
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
             if not plain:
@@ -142,12 +148,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             inputs = node._inputs
             if inputs is None:
                 _inputs_of(node)  # raises: freed by an earlier backward
-            if needed is None:
-                state.wants = inputs  # wants(i) reads inputs[i].requires_grad
-            else:
-                wanted = state.wants = [inp.requires_grad and inp._seq in needed
-                                        for inp in inputs]
-                if True not in wanted:
+            state.wants = inputs  # wants(i) reads inputs[i].requires_grad
+            if needed is not None:
+                state.wants = [inp if inp._seq in needed else _NOT_WANTED for inp in inputs]
+                if not any(inp.requires_grad for inp in state.wants):
                     continue  # a captured node with nothing asked below: run and free nothing
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
@@ -158,13 +162,14 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 if not retain_graph:
                     node._inputs = None
                 continue
+            attrs = node._attrs
             if as_graph:
                 state.backward_of = node
-                grads = prim.vjp(g, node, *inputs, **node._attrs)
-            elif len(inputs) == 2:  # most ops: spelled out, a comprehension costs more
-                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data, **node._attrs)
-            else:
-                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **node._attrs)
+                grads = prim.vjp(g, node, *inputs, **attrs)
+            elif attrs or len(inputs) != 2:
+                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **attrs)
+            else:  # most ops: spelled out, as a comprehension and ** cost more
+                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data)
             if not plain and state.anomaly:
                 _check_finite_backward(node, grads)
             position = -1
@@ -178,7 +183,9 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 data = inp.data
                 if ig.shape != data.shape:
                     ig = sum_to(ig, data.shape)
-                if ig.dtype is not data.dtype and ig.dtype != data.dtype:
+                # (a numpy scalar's class tells its dtype, and is cheaper to get)
+                if ig.__class__ is not data.__class__ or ig.__class__ is np.ndarray and \
+                        ig.dtype is not data.dtype and ig.dtype != data.dtype:
                     ig = cast(ig, dtype=data.dtype)
                 if observer is not None:
                     observer.on_edge(node, position, inp, _as_tensor(ig))
@@ -187,7 +194,8 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 if previous is None:
                     pending[key] = ig
                     waiting[key] = inp
-                    heappush(heap, -key)
+                    if inp._prim is not None:  # leaves wait outside the heap (kept small)
+                        heappush(heap, -key)
                 elif key in owned:
                     np.add(previous, ig, out=previous)
                 else:
@@ -202,6 +210,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     for tensor, g in finished:
         _accumulate_grad(tensor, g, as_graph)
     return captured
+
+
+# stands for an input in STATE.wants whose gradient nobody asked for
+_NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 
 def _add_pending(pending, waiting, heap, owned, tensor, g, as_graph):
@@ -225,7 +237,8 @@ def _owned_pending(pending, waiting, heap, owned, inp):
         fresh = np.zeros(inp.data.shape, dtype=inp.data.dtype)
         if buffer is None:
             waiting[key] = inp
-            heappush(heap, -key)
+            if inp._prim is not None:
+                heappush(heap, -key)
         else:
             fresh += buffer
         buffer = pending[key] = fresh

@@ -79,11 +79,10 @@ def wants(position):
     """Inside a VJP: does the engine need the gradient of input `position`?
 
     VJPs use it to skip costly work (a matmul) for inputs that need no gradient.
-    The engine sets `STATE.wants` to the node's inputs (each wanted when it
-    requires grad), or to a list of booleans when it asks for fewer.
+    The engine sets `STATE.wants` to the node's inputs: each is wanted when it
+    requires grad (the engine puts a stand-in for the ones it does not ask for).
     """
-    wanted = STATE.wants[position]
-    return wanted if wanted.__class__ is bool else wanted.requires_grad
+    return STATE.wants[position].requires_grad
 
 
 def value(x):
@@ -140,7 +139,7 @@ def apply(prim, args, attrs):
                 a = a.item()  # numpy scalars mix in like Python numbers, as in PyTorch
             arrays.append(a)  # Python numbers go to numpy as weak scalars
     try:
-        data = prim.forward(*arrays, **attrs)
+        data = prim.forward(*arrays, **attrs) if attrs else prim.forward(*arrays)
     except (ValueError, IndexError, TypeError) as exc:
         detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
         raise op_error(prim.name, arrays, detail or str(exc)) from exc
