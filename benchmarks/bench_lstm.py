@@ -7,7 +7,6 @@ N = 32, H_in = 64, H = 128, float32, last hidden state -> linear head (10) -> MS
 Run from the repository root:  python -m benchmarks.bench_lstm
 Add `--profile` to print a cProfile of the minigrad side.
 """
-import os
 import sys
 
 import numpy as np
@@ -117,10 +116,9 @@ def main(argv=()):
     rows += torch_rows(raw, x_np, y_np, t_numpy)
     print("LSTM many-to-one, L=50 N=32 H_in=64 H=128 float32, forward + backward")
     print_table(rows)
-    if "MALLOC_TOP_PAD_" not in os.environ:
-        print("note: glibc hands the memory freed with each graph back to the OS and takes page\n"
-              "faults to get it again; `MALLOC_TOP_PAD_=67108864 python -m benchmarks.bench_lstm`\n"
-              "measures without that cost (see README, Benchmarks).")
+    kept = ", ".join(f"{k}={v >> 20} MB" for k, v in mg.heap.settings.items())
+    print(f"malloc: {kept or 'left as it was'} (minigrad/heap.py; both sides run in this "
+          f"process, so the numpy baseline has the same settings)")
 
 
 if __name__ == "__main__":

@@ -30,4 +30,8 @@ from .graph import trace
 from .graph import bptt
 from .graph.render import render
 
+from .heap import keep_freed_memory
+
+keep_freed_memory()  # glibc keeps a freed graph's memory for the next one (see heap.py)
+
 __version__ = "0.1.0"
