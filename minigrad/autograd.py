@@ -119,7 +119,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     # nothing to watch, capture or check: the loop skips those tests
     plain = needed is None and capture is None and observer is None and not state.anomaly
     try:
-        pop, get, owned_discard = pending.pop, pending.get, owned.discard
+        pop, get = pending.pop, pending.get
         while heap or waiting:
             if not heap:  # only leaves wait now, with their gradients complete
                 heap = [-key for key in waiting]
@@ -127,8 +127,6 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             key = -heappop(heap)
             node = waiting.pop(key)
             g = pop(key)
-            if owned:
-                owned_discard(key)
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
             if not plain:
@@ -141,10 +139,11 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             prim = node._prim
             if prim is None:
                 if accumulate:
-                    finished.append((node, g))
+                    finished.append((node, g, key in owned and not node._hooks))
                 continue
             if node._retains_grad and accumulate:
-                finished.append((node, g))  # accumulates, as PyTorch's retain_grad
+                # accumulates, as PyTorch's retain_grad (the VJP below may pass g on)
+                finished.append((node, g, False))
             inputs = node._inputs
             if inputs is None:
                 _inputs_of(node)  # raises: freed by an earlier backward
@@ -207,8 +206,8 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 node._inputs = None
     finally:
         state.grad_enabled, state.backward_of, state.wants = saved
-    for tensor, g in finished:
-        _accumulate_grad(tensor, g, as_graph)
+    for tensor, g, g_is_owned in finished:
+        _accumulate_grad(tensor, g, as_graph, g_is_owned)
     return captured
 
 
@@ -269,14 +268,15 @@ def _nodes_leading_to(order, targets):
     return needed
 
 
-def _accumulate_grad(leaf, g, as_graph):
-    """Add g to leaf.grad (or a retained non-leaf's). Arrays are copied: one gradient
-    array may feed several tensors."""
+def _accumulate_grad(leaf, g, as_graph, g_is_owned=False):
+    """Add g to leaf.grad (or a retained non-leaf's). Arrays are copied (one gradient
+    array may feed several tensors) unless the pass allocated g for this tensor."""
     if as_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        if isinstance(g, np.generic) and g.dtype == leaf.data.dtype:
-            leaf.grad = Tensor._constant(g)  # numpy scalars are immutable: nothing to copy
+        if (g_is_owned or isinstance(g, np.generic)) and g.dtype == leaf.data.dtype:
+            # numpy scalars are immutable, and an owned array has no other reference
+            leaf.grad = Tensor._constant(g)
         else:
             leaf.grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
     else:

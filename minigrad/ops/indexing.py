@@ -6,11 +6,11 @@ repeated integer indices receive the sum of their gradients.
 import numpy as np
 
 from ..registry import primitive
+from ..tensor import Tensor
 
 
 def normalize_index(index):
     """Turn Tensors and lists inside an index into numpy arrays; keep the rest as is."""
-    from ..tensor import Tensor
     kind = type(index)
     if kind is int or kind is slice:
         return index

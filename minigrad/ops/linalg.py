@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..registry import primitive, wants
-from .shape import reshape, sum_to
+from .shape import permute, reshape, sum_to
 
 
 @primitive("matmul")
@@ -29,7 +29,6 @@ def swap_last(t):
     """Transpose the last two axes (a free view when t is a plain array)."""
     if isinstance(t, np.ndarray):
         return t.swapaxes(-1, -2)
-    from .shape import permute
     dims = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
     return permute(t, dims=dims)
 
