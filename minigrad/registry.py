@@ -153,8 +153,8 @@ def apply(prim, args, attrs):
         # the user's line: set by Module.__call__ inside minigrad's modules, else the
         # first frame outside minigrad above apply's caller (see source.py)
         source = state.user_site or user_location(3)
-        return Tensor._node(data, prim, inputs, attrs or NO_ATTRS, state.scope, source,
-                            state.backward_of)
+        return _new_node(data, prim, inputs, attrs or NO_ATTRS, state.scope, source,
+                         state.backward_of)
     return Tensor._constant(data)
 
 
@@ -202,3 +202,5 @@ def _check_finite_forward(prim, arrays, data):
 
 
 from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into this module)
+
+_new_node = Tensor._node  # bound once: apply runs for every op
