@@ -15,9 +15,10 @@ def normalize_index(index):
     if kind is int or kind is slice:
         return index
     if kind is tuple:
-        if all(type(i) in _BASIC for i in index):
-            return index
-        return tuple(normalize_index(i) for i in index)
+        for part in index:  # a plain loop: this runs for every x[..., a:b]
+            if type(part) not in _BASIC:
+                return tuple(normalize_index(i) for i in index)
+        return index
     if isinstance(index, Tensor):
         return index.data
     if kind is list:
@@ -31,7 +32,10 @@ _BASIC = {int, slice, type(None), type(Ellipsis)}
 def has_advanced(index):
     """Does the index hold an integer/bool array (a gather, with possible repeats)?"""
     if type(index) is tuple:
-        return any(isinstance(p, np.ndarray) for p in index)
+        for part in index:
+            if isinstance(part, np.ndarray):
+                return True
+        return False
     return isinstance(index, np.ndarray)
 
 
