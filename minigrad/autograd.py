@@ -104,7 +104,11 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     # keys whose pending gradient is an array this pass allocated itself, so it can
     # take further contributions in place (arrays from VJPs may alias others)
     owned = set()
-    fast_in_place = not as_graph and STATE.observer is None and not STATE.anomaly
+    # slices add their gradient into their source's array in place (vjp_into); an
+    # observer then sees the slice's gradient for that edge (the same norm as the
+    # full-size scatter), which it must accept (`takes_slice_gradients`)
+    fast_in_place = not as_graph and not STATE.anomaly and (
+        STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
         _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data,
                      as_graph)
@@ -156,6 +160,8 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 # e.g. x[index]: add g into x's pending array in place instead of
                 # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
                 if wants(0):
+                    if observer is not None:
+                        observer.on_edge(node, 0, inputs[0], _as_tensor(g))
                     buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
                     prim.vjp_into(buffer, g, **node._attrs)
                 if not retain_graph:

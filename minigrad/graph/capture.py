@@ -158,6 +158,11 @@ class Graph:
 class _NormRecorder:
     """Observer writing gradient norms into a Graph's nodes and edges."""
 
+    # for an edge out of a slice x[index] the engine may pass the slice's gradient
+    # rather than its scatter into zeros of x's shape: the norm is the same, and
+    # the backward of T slices of one tensor stays O(T)
+    takes_slice_gradients = True
+
     def __init__(self, graph):
         self.graph = graph
 
@@ -178,6 +183,8 @@ class _Tee:
 
     def __init__(self, first, second):
         self.first, self.second = first, second
+        self.takes_slice_gradients = all(
+            getattr(o, "takes_slice_gradients", False) for o in (first, second))
 
     def on_node(self, node, grad):
         self.first.on_node(node, grad)

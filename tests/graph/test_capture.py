@@ -284,3 +284,58 @@ def test_100000_step_chain_captures_quickly():
     assert len(graph.nodes) == 200_001 and len(graph.edges) == 200_000
     assert graph.node_id(x) == 0 and graph.outputs == [200_000]
     assert elapsed < 10.0, f"capture took {elapsed:.1f} s"
+
+
+def slicing_graph():
+    """A sequence sliced step by step (as the unroll loop does), with fan-out."""
+    x = mg.tensor(np.arange(24.0).reshape(4, 2, 3) / 10, requires_grad=True, dtype=mg.float64)
+    w = mg.tensor(np.linspace(-1, 1, 3), requires_grad=True, dtype=mg.float64)
+    h = mg.zeros(2, 3, dtype=mg.float64)
+    for t in range(4):
+        h = (x[t] + h * w).tanh() + x[t, :, :1]
+    return x, w, mg.trace(h.sum())
+
+
+def test_slice_edges_get_the_norm_of_the_full_size_gradient():
+    """Graph.backward takes the fast slice path (the slice's gradient stands for its
+    scatter into zeros); a recorder that refuses it sees full-size gradients. The norms
+    recorded must agree, and so must the gradients."""
+    class FullSize:
+        takes_slice_gradients = False
+
+        def __init__(self):
+            self.seen = []
+
+        def on_node(self, node, grad):
+            pass
+
+        def on_edge(self, node, position, input, grad):
+            if node.op == "getitem":
+                self.seen.append(grad.shape)
+
+    class SliceAware(FullSize):
+        takes_slice_gradients = True
+
+    x, w, fast = slicing_graph()
+    STATE.observer = aware = SliceAware()
+    try:
+        fast.backward()             # tees: the graph's recorder plus SliceAware
+    finally:
+        STATE.observer = None
+    assert sorted(set(aware.seen)) == [(2, 1), (2, 3)]  # the slices' own gradients
+    fast_grads = x.grad.numpy(), w.grad.numpy()
+
+    x2, w2, slow = slicing_graph()
+    STATE.observer = full = FullSize()
+    try:
+        slow.backward()             # tees: the graph's recorder plus FullSize
+    finally:
+        STATE.observer = None
+    assert set(full.seen) == {(4, 2, 3)}  # scattered into zeros of x's shape
+    sliced = [(s, d, a["grad_norm"]) for s, d, a in fast.edges
+              if fast.nodes[d]["op"] == "getitem"]
+    assert len(sliced) == 8 and all(norm > 0 for _, _, norm in sliced)
+    assert [a["grad_norm"] for _, _, a in fast.edges] == \
+        pytest.approx([a["grad_norm"] for _, _, a in slow.edges], rel=1e-12)
+    np.testing.assert_allclose(x2.grad.numpy(), fast_grads[0], rtol=1e-12)
+    np.testing.assert_allclose(w2.grad.numpy(), fast_grads[1], rtol=1e-12)
