@@ -316,21 +316,21 @@ def test_slice_edges_get_the_norm_of_the_full_size_gradient():
     class SliceAware(FullSize):
         takes_slice_gradients = True
 
-    x, w, fast = slicing_graph()
-    STATE.observer = aware = SliceAware()
-    try:
-        fast.backward()             # tees: the graph's recorder plus SliceAware
-    finally:
-        STATE.observer = None
+    def backward_watched_by(watcher):
+        """slicing_graph()'s Graph.backward, `watcher` teed with the graph's recorder."""
+        x, w, graph = slicing_graph()
+        STATE.observer = watcher
+        try:
+            graph.backward()
+        finally:
+            STATE.observer = None
+        return x, w, graph
+
+    aware, full = SliceAware(), FullSize()
+    x, w, fast = backward_watched_by(aware)
     assert sorted(set(aware.seen)) == [(2, 1), (2, 3)]  # the slices' own gradients
     fast_grads = x.grad.numpy(), w.grad.numpy()
-
-    x2, w2, slow = slicing_graph()
-    STATE.observer = full = FullSize()
-    try:
-        slow.backward()             # tees: the graph's recorder plus FullSize
-    finally:
-        STATE.observer = None
+    x2, w2, slow = backward_watched_by(full)
     assert set(full.seen) == {(4, 2, 3)}  # scattered into zeros of x's shape
     sliced = [(s, d, a["grad_norm"]) for s, d, a in fast.edges
               if fast.nodes[d]["op"] == "getitem"]
