@@ -109,6 +109,16 @@ def rand(*shape, dtype=None, requires_grad=False):
     return _leaf(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad)
 
 
-def randint(low, high, size, dtype=np.int64):
+def randint(*args, size=None, dtype=np.int64):
+    """Integers drawn uniformly from [low, high), as torch.randint:
+
+    randint(high, size), randint(low, high, size), or size= as a keyword.
+    """
+    if size is None and args:
+        *args, size = args
+    if size is None or len(args) not in (1, 2):
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size), "
+                        f"got {len(args) + (size is not None)} arguments")
+    low, high = (0, args[0]) if len(args) == 1 else args
     size = (size,) if isinstance(size, int) else tuple(size)
     return _leaf(generator().integers(low, high, size=size).astype(dtype), False)

@@ -83,6 +83,16 @@ def test_random_ranges_and_moments():
     assert set(np.unique(i.numpy())) == {3, 4, 5, 6}
 
 
+def test_randint_takes_torchs_argument_forms():
+    assert set(np.unique(mg.randint(3, (400,)).numpy())) == {0, 1, 2}
+    assert mg.randint(5, size=(2, 3)).shape == (2, 3)
+    assert set(np.unique(mg.randint(2, 4, size=300).numpy())) == {2, 3}
+    with pytest.raises(TypeError, match="randint"):
+        mg.randint(5)
+    with pytest.raises(TypeError, match="randint"):
+        mg.randint(1, 2, 3, 4)
+
+
 def test_manual_seed_reproduces_every_random_function():
     def draw():
         return (mg.randn(3).numpy(), mg.rand(2, 2).numpy(), mg.randint(0, 100, 5).numpy(),
