@@ -3,6 +3,11 @@
 The archive holds one `<key>.npy` entry per key, in the state dict's order, so dotted
 keys ("encoder.0.weight") and key order both survive a round trip. Any .npz written
 by `np.savez` loads too. Object arrays (which would need pickle) are refused both ways.
+
+Nested dicts (a checkpoint {"model": model.state_dict(), "optim": opt.state_dict()})
+are saved with "/" between the levels ("optim/state/0/exp_avg"; a list of dicts is
+numbered) and `load` nests them again; numbers come back as numpy arrays, and an
+empty dict is not stored.
 """
 import os
 import tempfile
@@ -29,7 +34,7 @@ def save(state_dict, path):
     same directory and moved over `path` with os.replace. `path` is used as given
     (no ".npz" is appended).
     """
-    arrays = [(str(key), _as_array(key, value)) for key, value in state_dict.items()]
+    arrays = [(key, _as_array(key, value)) for key, value in _flatten(state_dict)]
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
@@ -45,6 +50,38 @@ def save(state_dict, path):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _flatten(tree):
+    """(key, leaf) pairs of nested dicts and lists of dicts, levels joined by "/"."""
+    pairs, stack = [], [("", tree)]
+    while stack:
+        prefix, node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+        elif isinstance(node, (list, tuple)) and node and all(isinstance(v, dict) for v in node):
+            items = list(enumerate(node))
+        else:
+            pairs.append((prefix, node))
+            continue
+        for key, value in reversed(items):  # reversed: the stack pops them in order
+            key = str(key)
+            if "/" in key:
+                raise ValueError(f"save: key {key!r} contains '/', which separates levels")
+            stack.append((f"{prefix}/{key}" if prefix else key, value))
+    return pairs
+
+
+def _nest(flat):
+    """The inverse of _flatten, for keys that hold "/" (lists come back as dicts)."""
+    tree = OrderedDict()
+    for key, value in flat.items():
+        *levels, last = key.split("/")
+        node = tree
+        for level in levels:
+            node = node.setdefault(level, OrderedDict())
+        node[last] = value
+    return tree
 
 
 def _umask():
@@ -70,4 +107,4 @@ def load(path):
             except ValueError as exc:
                 raise ValueError(f"load: entry {key!r} of {path} holds pickled Python objects, "
                                  f"which are refused (allow_pickle=False)") from exc
-    return state
+    return _nest(state) if any("/" in key for key in state) else state

@@ -74,9 +74,91 @@ class Optimizer:
     def _update(self, group, p, grad, state):
         raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
+    # ------------------------------------------------------- saving and loading
+    def state_dict(self):
+        """The optimizer's state as torch.optim does it, with parameters numbered in
+        group order: {"state": {index: {name: value}}, "param_groups": [{option: value,
+        "params": [index, ...]}]}. Arrays are copies; `mg.save` writes it to an .npz."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            numbers = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append({**{k: v for k, v in group.items() if k != "params"},
+                           "params": numbers})
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if self.state.get(p):
+                    state[index[id(p)]] = {k: np.array(v, copy=True) if isinstance(v, np.ndarray)
+                                           else v for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load what `state_dict()` (or `mg.load` of its saved file) gave.
+
+        Every problem (group or parameter counts, an unknown parameter number, a state
+        array of the wrong shape) is listed in one ValueError, and the optimizer is
+        left as it was.
+        """
+        groups = _as_list(state_dict["param_groups"])
+        # (an optimizer that has not stepped saves an empty "state", which mg.save drops)
+        saved_state = {int(k): v for k, v in dict(state_dict.get("state", {})).items()}
+        params = [p for group in self.param_groups for p in group["params"]]
+        problems = []
+        if len(groups) != len(self.param_groups):
+            problems.append(f"{len(groups)} parameter groups saved, the optimizer has "
+                            f"{len(self.param_groups)}")
+        for g, (saved, group) in enumerate(zip(groups, self.param_groups)):
+            if len(_as_list(saved["params"])) != len(group["params"]):
+                problems.append(f"group {g}: {len(_as_list(saved['params']))} parameters "
+                                f"saved, the optimizer has {len(group['params'])}")
+        new_state = {}
+        for number, entries in saved_state.items():
+            if not 0 <= number < len(params):
+                problems.append(f"state for parameter {number}, which does not exist")
+                continue
+            p = params[number]
+            new_state[p] = {}
+            for name, value in dict(entries).items():
+                value = np.asarray(value)
+                if value.ndim == 0 and name == "step":
+                    new_state[p][name] = int(value)
+                elif value.shape != p.shape:
+                    problems.append(f"parameter {number}: state {name!r} has shape "
+                                    f"{value.shape}, the parameter {p.shape}")
+                else:
+                    new_state[p][name] = np.array(value, dtype=p.data.dtype, copy=True)
+        if problems:
+            raise ValueError(f"load_state_dict of {type(self).__name__} failed; nothing was "
+                             f"loaded:\n  " + "\n  ".join(problems))
+        for saved, group in zip(groups, self.param_groups):
+            for name, value in dict(saved).items():
+                if name != "params":
+                    group[name] = _like(value, group.get(name))
+        self.state = new_state
+
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
+
+
+def _as_list(value):
+    """A list, or a dict with keys "0", "1", ... (a list after mg.save and mg.load)."""
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value, key=int)]
+    return list(value)
+
+
+def _like(value, current):
+    """A saved option as the Python type the option has now (numbers come back from
+    an .npz as numpy arrays)."""
+    if not isinstance(value, np.ndarray) and not isinstance(value, np.generic):
+        return value
+    if isinstance(current, bool):
+        return bool(value)
+    if isinstance(current, tuple) or np.ndim(value) > 0:
+        return tuple(np.asarray(value).tolist())
+    return np.asarray(value).item()

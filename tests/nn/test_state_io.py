@@ -151,3 +151,16 @@ def test_saved_file_gets_the_usual_permissions_not_the_temp_files(tmp_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
     finally:
         os.umask(previous)
+
+
+def test_nested_dicts_round_trip_and_slashes_in_keys_are_refused(tmp_path):
+    checkpoint = {"model": {"w": np.ones((2, 2))}, "epoch": 3,
+                  "groups": [{"lr": 0.1}, {"lr": 0.2}]}
+    mg.save(checkpoint, tmp_path / "c.npz")
+    loaded = mg.load(tmp_path / "c.npz")
+    np.testing.assert_array_equal(loaded["model"]["w"], np.ones((2, 2)))
+    assert int(loaded["epoch"]) == 3
+    assert [float(g["lr"]) for g in loaded["groups"].values()] == [0.1, 0.2]
+    with pytest.raises(ValueError, match="contains '/'"):
+        mg.save({"a/b": np.zeros(1)}, tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists()
