@@ -188,9 +188,11 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 data = inp.data
                 if ig.shape != data.shape:
                     ig = sum_to(ig, data.shape)
-                # (a numpy scalar's class tells its dtype, and is cheaper to get)
-                if ig.__class__ is not data.__class__ or ig.__class__ is np.ndarray and \
-                        ig.dtype is not data.dtype and ig.dtype != data.dtype:
+                if as_graph or ig.__class__ is np.ndarray:
+                    if ig.dtype is not data.dtype and ig.dtype != data.dtype:
+                        ig = cast(ig, dtype=data.dtype)
+                elif ig.__class__ is not data.__class__:
+                    # a numpy scalar: its class tells its dtype, and is cheaper to get
                     ig = cast(ig, dtype=data.dtype)
                 if observer is not None:
                     observer.on_edge(node, position, inp, _as_tensor(ig))

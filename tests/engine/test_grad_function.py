@@ -132,3 +132,17 @@ def test_grad_with_respect_to_a_non_leaf_leaves_the_graph_below_it_alone():
     np.testing.assert_allclose(gh.data, [3.0, 3.0])
     gx, = mg.grad((h * h).sum(), x)  # h = x*x was not run by the first grad
     np.testing.assert_allclose(gx.data, 4 * x.data ** 3)
+
+
+def test_a_create_graph_gradient_adds_no_cast_when_dtypes_agree():
+    """The gradient graph holds the VJPs' own ops only: no dtype conversion is recorded
+    between tensors of one dtype (scalars, arrays and broadcasting alike)."""
+    from tests.engine.graph_walk import ops_in_graph
+    s = f64(0.5)
+    v = f64([0.1, 0.2, 0.3])
+    loss = ((s * v).tanh() * v + s.sigmoid()).sum()
+    gs, gv = mg.grad(loss, [s, v], create_graph=True)
+    ops = ops_in_graph(gs, gv)
+    assert "cast" not in ops and "mul" in ops
+    mixed = mg.grad((v.float() ** 2).sum(), v, create_graph=True)[0]
+    assert "cast" in ops_in_graph(mixed)  # float32 -> float64: recorded, as it must be
