@@ -93,6 +93,11 @@ class RecurrentLayer(Module):
         if x.shape[-1] != self.input_size:
             raise self._error(f"input has feature size {x.shape[-1]} (shape {tuple(x.shape)}) "
                               f"but input_size={self.input_size}")
+        weight = self.weight_ih_l0
+        if x.dtype != weight.dtype:  # numpy would promote silently; PyTorch refuses
+            raise TypeError(f"{type(self).__name__}: input has dtype {x.dtype} but the "
+                            f"parameters are {weight.dtype}; convert one of them "
+                            f"(x.float() / x.double(), or model.float() / model.double())")
         if x.shape[0 if x.ndim == 2 or not self.batch_first else 1] == 0:
             raise self._error(f"input has no time steps (shape {tuple(x.shape)})")
         if x.ndim == 2:

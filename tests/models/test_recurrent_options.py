@@ -16,6 +16,17 @@ def test_wrong_input_size_names_layer_argument_and_shapes():
         LSTM(H_IN, H)(mg.randn(T, N, 5))
 
 
+def test_input_dtype_must_match_the_parameters():
+    with pytest.raises(TypeError, match=r"LSTM: input has dtype float32 but the parameters "
+                                        r"are float64"):
+        LSTM(H_IN, H).double()(mg.randn(T, N, H_IN, dtype=mg.float32))
+    with pytest.raises(TypeError, match=r"linear: input has dtype float64 but the weight is "
+                                        r"float32"):
+        mg.nn.Linear(H_IN, H).float()(mg.randn(N, H_IN, dtype=mg.float64))
+    out, _ = LSTM(H_IN, H).double()(mg.randn(T, N, H_IN).double())
+    assert out.dtype == np.float64
+
+
 def test_wrong_rank_is_an_error():
     with pytest.raises(ValueError, match=r"GRU: input must be 3-D .* got shape \(4,\)"):
         GRU(H_IN, H)(mg.randn(4))
