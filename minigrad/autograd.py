@@ -106,8 +106,9 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     owned = set()
     # slices add their gradient into their source's array in place (vjp_into); an
     # observer then sees the slice's gradient for that edge (the same norm as the
-    # full-size scatter), which it must accept (`takes_slice_gradients`)
-    fast_in_place = not as_graph and not STATE.anomaly and (
+    # full-size scatter), which it must accept (`takes_slice_gradients`). Anomaly
+    # mode needs no check there: the slice's gradient was checked where it was made.
+    fast_in_place = not as_graph and (
         STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
         _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data,
