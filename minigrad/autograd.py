@@ -113,6 +113,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     for out, seed in zip(outputs, seeds):
         _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data,
                      as_graph)
+    # under create_graph, nodes whose VJP can be gathered (slices) leave their
+    # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
+    gathered = {}
+    gather_slices = as_graph and STATE.observer is None
     captured = {}
     # (tensor, gradient) for the .grad fields, filled in only once the whole pass
     # has succeeded: a failing backward (a freed graph, a hook raising) changes none
@@ -132,6 +136,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             key = -heappop(heap)
             node = waiting.pop(key)
             g = pop(key)
+            if gathered and key in gathered:
+                for gathering, parts in gathered.pop(key).items():
+                    total = gathering.vjp_gather(parts, node)
+                    g = total if g is None else g + total
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
             if not plain:
@@ -157,6 +165,17 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 state.wants = [inp if inp._seq in needed else _NOT_WANTED for inp in inputs]
                 if not any(inp.requires_grad for inp in state.wants):
                     continue  # a captured node with nothing asked below: run and free nothing
+            if prim.vjp_gather is not None and gather_slices:
+                # e.g. x[t] under create_graph: keep (g, attrs); x's node gets one op
+                # summing all of them when it is visited
+                if wants(0):
+                    inp = inputs[0]
+                    gathered.setdefault(inp._seq, {}).setdefault(prim, []).append(
+                        (g, node._attrs))
+                    _wait_for(pending, waiting, heap, inp)
+                if not retain_graph:
+                    node._inputs = None
+                continue
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
                 # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
@@ -201,9 +220,10 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 previous = get(key)
                 if previous is None:
                     pending[key] = ig
-                    waiting[key] = inp
-                    if inp._prim is not None:  # leaves wait outside the heap (kept small)
-                        heappush(heap, -key)
+                    if not (gathered and key in waiting):  # (waiting already for slices)
+                        waiting[key] = inp
+                        if inp._prim is not None:  # leaves wait outside the heap
+                            heappush(heap, -key)
                 elif key in owned:
                     np.add(previous, ig, out=previous)
                 else:
@@ -218,6 +238,16 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     for tensor, g, g_is_owned in finished:
         _accumulate_grad(tensor, g, as_graph, g_is_owned)
     return captured
+
+
+def _wait_for(pending, waiting, heap, tensor):
+    """Make sure tensor will be visited, with no dense gradient yet if it has none."""
+    key = tensor._seq
+    if key not in waiting:
+        pending[key] = None
+        waiting[key] = tensor
+        if tensor._prim is not None:
+            heappush(heap, -key)
 
 
 # stands for an input in STATE.wants whose gradient nobody asked for

@@ -31,13 +31,15 @@ PRIMITIVES = {}
 class Primitive:
     """A registered op: name, numpy forward, VJP, and an optional error explainer."""
 
-    __slots__ = ("name", "forward", "vjp", "vjp_into", "explain", "differentiable")
+    __slots__ = ("name", "forward", "vjp", "vjp_into", "vjp_gather", "explain",
+                 "differentiable")
 
     def __init__(self, name, forward, differentiable=True):
         self.name = name
         self.forward = forward
         self.vjp = None
         self.vjp_into = None
+        self.vjp_gather = None
         self.explain = None
         self.differentiable = differentiable
 
@@ -52,6 +54,17 @@ class Primitive:
         it, when it builds no graph, instead of allocating a full-size gradient.
         """
         self.vjp_into = fn
+        return fn
+
+    def defvjp_gather(self, fn):
+        """Optional: `fn(parts, x) -> gradient of x` for several nodes of this op on one
+        input x, each part a (g, attrs) pair, summed in ONE op.
+
+        With create_graph the engine uses it in place of one full-size VJP per node
+        (T slices x[t] of a sequence give one scatter of T pieces, not T scatters
+        into zeros of x's shape added up).
+        """
+        self.vjp_gather = fn
         return fn
 
     def defexplain(self, fn):

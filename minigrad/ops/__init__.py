@@ -7,7 +7,7 @@ from .arithmetic import add, div, mul, neg, pow, pow_const, sub
 from .unary import abs, cast, clip, exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
 from .shape import expand, permute, reshape, sum_to
 from .reductions import argmax, argmin, max, mean, min, sum, var
-from .indexing import getitem, scatter_add
+from .indexing import getitem, scatter_add, scatter_add_many
 from .joining import chunk, concat, split, stack
 from .linalg import matmul
 from .softmax_family import log_softmax, logsumexp, softmax

@@ -68,6 +68,27 @@ def scatter_add_into(buffer, index, g):
         buffer[index] += g
 
 
+@getitem.defvjp_gather
+def getitem_vjp_gather(parts, x):
+    gradients = [g for g, _ in parts]
+    return scatter_add_many(*gradients, indexes=tuple(attrs["index"] for _, attrs in parts),
+                            shape=x.shape)
+
+
+@primitive("scatter_add_many")
+def scatter_add_many(*gradients, indexes, shape):
+    """zeros(shape) with each gradients[k] added at indexes[k]."""
+    result = np.zeros(shape, dtype=np.result_type(*gradients))
+    for g, index in zip(gradients, indexes):
+        scatter_add_into(result, index, g)
+    return result
+
+
+@scatter_add_many.defvjp
+def scatter_add_many_vjp(gg, out, *gradients, indexes, shape):
+    return tuple(getitem(gg, index=index) for index in indexes)
+
+
 @primitive("scatter_add")
 def scatter_add(g, index, shape):
     result = np.zeros(shape, dtype=g.dtype)

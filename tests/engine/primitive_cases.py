@@ -95,6 +95,14 @@ BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (2, 3)), ((2, 1), (1, 3)),
                  ((4, 2, 3), (3,)), ((3,), (4, 2, 3)), ((), (2, 3))]
 
 
+def _unrolled(x, w):
+    """A tanh recurrence over the steps x[t] of x (T, N, F): T slices of one tensor."""
+    h = x[0].tanh()
+    for t in range(1, x.shape[0]):
+        h = (x[t] + h * w).tanh()
+    return h
+
+
 def _label(*shapes):
     return "_".join("x".join(map(str, s)) or "scalar" for s in shapes)
 
@@ -217,6 +225,12 @@ case("getitem", "tensor_index_repeated", lambda x: x[mg.tensor([1, 1, 0])], X)
 case("getitem", "split_int", lambda x: x.split(2, 1), smooth((2, 5), 17))
 case("getitem", "split_sizes", lambda x: x.split([1, 3, 1], axis=1), smooth((2, 5), 17))
 case("getitem", "chunk", lambda x: x.chunk(3), smooth((5, 2), 17))
+case("getitem", "every_step_of_a_sequence",
+     lambda x, w: _unrolled(x, w), smooth((4, 2, 3), 17), smooth((3,), 18))
+case("scatter_add_many", "slices_and_repeated_rows",
+     lambda a, b: ops.scatter_add_many(a, b, indexes=((slice(None), 1), np.array([0, 2, 0])),
+                                       shape=(3, 2)),
+     smooth((3,), 18), smooth((3, 2), 19))
 case("scatter_add", "repeated",
      lambda g: ops.scatter_add(g, index=np.array([0, 2, 0, 0]), shape=(3, 2)),
      smooth((4, 2), 18))

@@ -146,3 +146,38 @@ def test_a_create_graph_gradient_adds_no_cast_when_dtypes_agree():
     assert "cast" not in ops and "mul" in ops
     mixed = mg.grad((v.float() ** 2).sum(), v, create_graph=True)[0]
     assert "cast" in ops_in_graph(mixed)  # float32 -> float64: recorded, as it must be
+
+
+def test_create_graph_through_t_slices_sums_them_in_one_op():
+    """x[t] for t < T under create_graph: one scatter_add_many of the T slice gradients
+    (not T full-size scatters added up), and it differentiates again correctly."""
+    from tests.engine.graph_walk import ops_in_graph
+    T = 6
+    x = f64(np.linspace(-1, 1, T * 2).reshape(T, 2))
+    (gx,) = mg.grad(_unrolled_sum(x), x, create_graph=True)
+    ops = ops_in_graph(gx)
+    assert "scatter_add_many" in ops and "scatter_add" not in ops
+    assert gx.op == "scatter_add_many" and len(gx.inputs) == T
+    (plain,) = mg.grad(_unrolled_sum(x), x)  # without create_graph: slices added in place
+    np.testing.assert_allclose(gx.numpy(), plain.numpy(), rtol=1e-12)
+    # d(sum gx^2)/dx through the gathered op, against central differences
+    (second,) = mg.grad((gx * gx).sum(), x)
+    eps, numeric = 1e-6, np.zeros((T, 2))
+    for i in np.ndindex(T, 2):
+        sums = []
+        for sign in (1, -1):
+            shifted = x.numpy().copy()
+            shifted[i] += sign * eps
+            xs = f64(shifted)
+            (g,) = mg.grad(_unrolled_sum(xs), xs)
+            sums.append((g.numpy() ** 2).sum())
+        numeric[i] = (sums[0] - sums[1]) / (2 * eps)
+    np.testing.assert_allclose(second.numpy(), numeric, rtol=1e-5, atol=1e-8)
+
+
+def _unrolled_sum(x):
+    """sum(h_T) of h_t = tanh(x[t] + h_{t-1} / 2), h_0 = 0."""
+    h = mg.zeros(2, dtype=mg.float64)
+    for t in range(x.shape[0]):
+        h = (x[t] + 0.5 * h).tanh()
+    return h.sum()

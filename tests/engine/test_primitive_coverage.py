@@ -43,18 +43,29 @@ def test_non_differentiable_entries_really_are_non_differentiable():
 
 @contextlib.contextmanager
 def scaled_vjp(name, factor):
-    """Temporarily make primitive `name`'s VJP wrong by a constant factor."""
+    """Temporarily make primitive `name`'s VJP wrong by a constant factor, in each form
+    the engine may call it: vjp, and the optional vjp_into and vjp_gather (which take
+    the output gradient g; a VJP is linear in g, so scaling g scales the result)."""
     prim = mg.PRIMITIVES[name]
-    original = prim.vjp
+    original = prim.vjp, prim.vjp_into, prim.vjp_gather
 
     def wrong(g, out, *inputs, **attrs):
         return tuple(None if gi is None else gi * factor
-                     for gi in original(g, out, *inputs, **attrs))
+                     for gi in original[0](g, out, *inputs, **attrs))
+
+    def wrong_into(buffer, g, **attrs):
+        original[1](buffer, g * factor, **attrs)
+
+    def wrong_gather(parts, x):
+        return original[2]([(g * factor, attrs) for g, attrs in parts], x)
+
     prim.vjp = wrong
+    prim.vjp_into = wrong_into if original[1] is not None else None
+    prim.vjp_gather = wrong_gather if original[2] is not None else None
     try:
         yield
     finally:
-        prim.vjp = original
+        prim.vjp, prim.vjp_into, prim.vjp_gather = original
 
 
 @pytest.mark.parametrize("name", sorted(COVERED))
