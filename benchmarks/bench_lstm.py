@@ -5,7 +5,9 @@ N = 32, H_in = 64, H = 128, float32, last hidden state -> linear head (10) -> MS
 (mean), forward + complete backward, no optimizer step.
 
 Run from the repository root:  python -m benchmarks.bench_lstm
-Add `--profile` to print a cProfile of the minigrad side.
+Add `--profile` to print a cProfile of the minigrad side, and `--floor` for two more
+rows: the numpy forward alone, and minigrad's VJP calls of one backward replayed
+without the engine (the backward's numpy work for this choice of ops).
 """
 import sys
 
@@ -49,6 +51,41 @@ def check_same_workload(raw, lstm, head_w, head_b, x_np, y_np, x, y):
     ours["head.weight"], ours["head.bias"] = head_w.grad.data, head_b.grad.data
     for k, g in ref_grads.items():
         np.testing.assert_allclose(ours[k], g, rtol=2e-3, atol=1e-5, err_msg=k)
+
+
+def vjp_replay_time(lstm, head_w, head_b, x, y):
+    """Seconds to re-run, without the engine, the VJP calls of one minigrad backward.
+
+    Records every VJP call (with its numpy arguments) of one step, then times calling
+    them again in order: the numpy work (plus the VJP functions' own Python) that the
+    ops of this decomposition cost in backward, whatever the engine around them does.
+    """
+    from minigrad.registry import PRIMITIVES
+    from minigrad.state import STATE
+    calls, saved = [], {}
+
+    def recording(fn):
+        def call(*args, **attrs):
+            calls.append((fn, args, attrs, STATE.wants))
+            return fn(*args, **attrs)
+        return call
+
+    for prim in PRIMITIVES.values():
+        saved[prim] = prim.vjp, prim.vjp_into
+        prim.vjp = prim.vjp and recording(prim.vjp)
+        prim.vjp_into = prim.vjp_into and recording(prim.vjp_into)
+    try:
+        minigrad_step(lstm, head_w, head_b, x, y)
+    finally:
+        for prim, (vjp, vjp_into) in saved.items():
+            prim.vjp, prim.vjp_into = vjp, vjp_into
+
+    def replay():
+        for fn, args, attrs, wants in calls:
+            STATE.wants = wants
+            fn(*args, **attrs)
+        STATE.wants = ()
+    return best_time(replay, repeat=7, number=5)
 
 
 def torch_rows(raw, x_np, y_np, t_numpy):
@@ -114,6 +151,11 @@ def main(argv=()):
     rows = [("numpy LSTM (hand-written BPTT)", t_numpy, None),
             ("minigrad models.LSTM / numpy", t_mg, t_mg / t_numpy)]
     rows += torch_rows(raw, x_np, y_np, t_numpy)
+    if "--floor" in argv:
+        t_replay = vjp_replay_time(lstm, head_w, head_b, x, y)
+        t_numpy_forward = best_time(lambda: lstm_numpy.forward(raw, x_np), repeat=7, number=5)
+        rows += [("numpy forward alone", t_numpy_forward, t_numpy_forward / t_numpy),
+                 ("minigrad's VJP calls replayed alone", t_replay, t_replay / t_numpy)]
     print("LSTM many-to-one, L=50 N=32 H_in=64 H=128 float32, forward + backward")
     print_table(rows)
     kept = ", ".join(f"{k}={v >> 20} MB" for k, v in mg.heap.settings.items())
