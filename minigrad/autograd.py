@@ -111,8 +111,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     fast_in_place = not as_graph and (
         STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
-        _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data,
-                     as_graph)
+        _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
     # under create_graph, nodes whose VJP can be gathered (slices) leave their
     # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
     gathered = {}
@@ -254,7 +253,7 @@ def _wait_for(pending, waiting, heap, tensor):
 _NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 
-def _add_pending(pending, waiting, heap, owned, tensor, g, as_graph):
+def _add_pending(pending, waiting, heap, owned, tensor, g):
     """Add g to tensor's pending gradient (entering it in the heap if it has none)."""
     key = tensor._seq
     previous = pending.get(key)
