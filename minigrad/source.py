@@ -4,8 +4,8 @@ An op made inside a model (an LSTM step) sits about seven internal frames below
 the user's line, and walking them for every op doubled the cost of recording it.
 Instead, `Module.__call__` finds the user's line once, when the user's code calls
 a module whose forward is minigrad's own (`site_for_module_call`), and ops created
-inside it take that line from `STATE.user_site`. A module whose forward is the user's own clears it again, so
-ops written in a user's forward still get their own line.
+inside it take that line from `STATE.user_site`. A module whose forward is the
+user's own clears it again, so ops written in a user's forward get their own line.
 """
 import os
 import sys
