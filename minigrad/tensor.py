@@ -220,10 +220,29 @@ class Tensor:
                  inputs=inputs)
 
     # ---------------------------------------------------------- conversions
+    device = "cpu"  # minigrad computes on the CPU, with numpy
+
     def astype(self, dtype):
         return _ops.cast(self, dtype=np.dtype(dtype))
 
-    to = astype
+    def to(self, *args, dtype=None, device=None):
+        """x.to(dtype), x.to("cpu"), x.to("cpu", dtype): as in PyTorch, CPU only."""
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: minigrad runs on the CPU only, got device {device!r}")
+        return self if dtype is None else self.astype(dtype)
+
+    def type(self, dtype=None):
+        """The dtype's name with no argument, else a copy converted to `dtype`."""
+        return str(self.data.dtype) if dtype is None else self.astype(dtype)
+
+    def clone(self):
+        """A copy that stays in the graph (the gradient flows back unchanged)."""
+        return _ops.clone(self)
 
     def float(self):
         return self.astype(np.float32)
@@ -233,6 +252,9 @@ class Tensor:
 
     def long(self):
         return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
 
     def bool(self):
         return self.astype(np.bool_)

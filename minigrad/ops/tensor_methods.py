@@ -54,6 +54,19 @@ def _transpose(x, dim0=-2, dim1=-1):
     return shape.permute(x, dims=tuple(dims))
 
 
+def _t(x):
+    """x.t(): the transpose of a matrix (vectors and scalars unchanged), as in PyTorch."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dimensions, got shape {tuple(x.shape)}; "
+                         f"use transpose(dim0, dim1) or permute")
+    return _transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def _masked_fill(x, mask, value):
+    """`value` where `mask` is True, x elsewhere (mask broadcasts to x's shape)."""
+    return selection.where(mask, value, x)
+
+
 def _T(x):
     return shape.permute(x, dims=tuple(reversed(range(x.ndim)))) if x.ndim >= 2 else x
 
@@ -214,7 +227,7 @@ METHODS = {
     "logsumexp": _logsumexp,
     "reshape": _reshape, "view": _reshape, "permute": _permute, "transpose": _transpose,
     "expand": _expand, "broadcast_to": _expand, "squeeze": _squeeze, "unsqueeze": _unsqueeze,
-    "flatten": _flatten,
+    "flatten": _flatten, "t": _t, "masked_fill": _masked_fill,
     "split": joining.split, "chunk": joining.chunk,
     "maximum": selection.maximum, "minimum": selection.minimum,
 }

@@ -133,3 +133,13 @@ def cast(x, dtype):
 @cast.defvjp
 def cast_vjp(g, out, x, dtype):
     return (cast(g, dtype=x.dtype),)
+
+
+@primitive("clone")
+def clone(x):
+    return np.array(x, copy=True)
+
+
+@clone.defvjp
+def clone_vjp(g, out, x):
+    return (g,)

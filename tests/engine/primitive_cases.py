@@ -174,6 +174,8 @@ case("permute", "transpose_mT", lambda x: x.transpose(0, 2) + x.mT.transpose(0, 
 case("expand", "3_to_2x3", lambda x: x.expand(2, 3), smooth((3,), 12))
 case("expand", "2x1_to_2x4", lambda x: x.expand(-1, 4), smooth((2, 1), 12))
 case("expand", "scalar_to_2x2", lambda x: x.expand(2, 2), smooth((), 12))
+case("clone", "matrix_fan_out", lambda x: x.clone() * x, smooth((2, 3), 8))
+case("clone", "scalar", lambda x: x.clone() * 3.0, smooth((), 8))
 case("expand", "1x3_to_4x2x3", lambda x: mg.broadcast_to(x, (4, 2, 3)), smooth((1, 3), 12))
 case("sum_to", "4x2x3_to_3", lambda x: ops.sum_to(x, (3,)), smooth((4, 2, 3), 13))
 case("sum_to", "4x2x3_to_2x1", lambda x: ops.sum_to(x, (2, 1)), smooth((4, 2, 3), 13))

@@ -206,3 +206,30 @@ def test_split_chunk_and_flatten_take_pytorchs_dim_arguments():
     assert x.flatten(start_dim=1, end_dim=-2).shape == (2, 3, 4)
     assert mg.flatten(x, 1).shape == (2, 12) and x.flatten().shape == (24,)
     np.testing.assert_array_equal(x.flatten(0, 1).numpy(), x.numpy().reshape(6, 4))
+
+
+def test_pytorch_conveniences_clone_t_masked_fill_to_type_int_device():
+    x = mg.tensor([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], dtype=mg.float64, requires_grad=True)
+    copy = x.clone()
+    assert copy.op == "clone" and copy.data is not x.data
+    np.testing.assert_array_equal(copy.numpy(), x.numpy())
+    (copy * copy).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * x.numpy())
+
+    assert x.t().shape == (3, 2) and x[0].t().shape == (3,)
+    with pytest.raises(ValueError, match="t: expects a tensor with <= 2 dimensions"):
+        mg.zeros(2, 2, 2).t()
+
+    filled = x.masked_fill(x < 0, 0.0)
+    np.testing.assert_array_equal(filled.numpy(), [[1.0, 0.0, 3.0], [0.0, 5.0, 0.0]])
+    x.grad = None
+    filled.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 0, 1], [0, 1, 0]])
+
+    assert x.device == "cpu" and x.to("cpu") is x
+    assert x.to("cpu", mg.float32).dtype == np.float32
+    assert x.to(dtype=mg.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="CPU only"):
+        x.to("cuda")
+    assert x.type() == "float64" and x.type(mg.float32).dtype == np.float32
+    assert x.int().dtype == np.int32
