@@ -139,6 +139,25 @@ def _std(x, *args, **kwargs):
     return unary.sqrt(_var(x, *args, **kwargs))
 
 
+def _norm(x, p=2, dim=None, keepdim=False):
+    """The vector p-norm over `dim` (all elements by default), p in {1, 2, inf}.
+
+    At a zero vector the 2-norm's gradient is 0 (PyTorch's choice of subgradient), not
+    the NaN that sqrt's derivative at 0 would give.
+    """
+    axis, keepdims = _axis_key(dim), bool(keepdim)
+    if p == 1:
+        return reductions.sum(unary.abs(x), axis=axis, keepdims=keepdims)
+    if p == float("inf"):
+        return reductions.max(unary.abs(x), axis=axis, keepdims=keepdims)
+    if p != 2:
+        raise ValueError(f"norm: p must be 1, 2 or inf, got {p!r}")
+    squares = reductions.sum(x * x, axis=axis, keepdims=keepdims)
+    positive = squares > 0
+    safe = selection.where(positive, squares, 1.0)  # keeps sqrt's derivative finite at 0
+    return selection.where(positive, unary.sqrt(safe), 0.0)
+
+
 def _softmax_axis(prim):
     def method(x, axis=-1, *, dim=None):
         return prim(x, axis=axis if dim is None else dim)
@@ -221,7 +240,7 @@ METHODS = {
     "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
     "max": _reduction(reductions.max), "min": _reduction(reductions.min),
     "amax": _reduction(reductions.max), "amin": _reduction(reductions.min),
-    "var": _var, "std": _std,
+    "var": _var, "std": _std, "norm": _norm,
     "argmax": _argext(reductions.argmax), "argmin": _argext(reductions.argmin),
     "softmax": _softmax_axis(softmax.softmax), "log_softmax": _softmax_axis(softmax.log_softmax),
     "logsumexp": _logsumexp,

@@ -233,3 +233,21 @@ def test_pytorch_conveniences_clone_t_masked_fill_to_type_int_device():
         x.to("cuda")
     assert x.type() == "float64" and x.type(mg.float32).dtype == np.float32
     assert x.int().dtype == np.int32
+
+
+@pytest.mark.parametrize("p", [1, 2, float("inf")])
+def test_norm_matches_numpy_and_gradchecks(p):
+    values = np.array([[0.5, -1.5, 2.0], [-0.7, 0.3, 1.1]])
+    x = mg.tensor(values, dtype=mg.float64, requires_grad=True)
+    np.testing.assert_allclose(x.norm(p).item(), np.linalg.norm(values.ravel(), ord=p))
+    np.testing.assert_allclose(x.norm(p, dim=1).numpy(), np.linalg.norm(values, ord=p, axis=1))
+    assert x.norm(p, dim=0, keepdim=True).shape == (1, 3)
+    assert mg.gradcheck(lambda t: t.norm(p, dim=1), [x])
+
+
+def test_norm_of_zero_has_zero_gradient_and_bad_p_is_an_error():
+    x = mg.zeros(3, dtype=mg.float64, requires_grad=True)
+    x.norm().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="norm: p must be 1, 2 or inf"):
+        x.norm(3)
