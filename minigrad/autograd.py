@@ -220,8 +220,9 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 if previous is None:
                     pending[key] = ig
                     if not (gathered and key in waiting):  # (waiting already for slices)
+                        # _start_waiting(waiting, heap, inp), inlined: runs for every node
                         waiting[key] = inp
-                        if inp._prim is not None:  # leaves wait outside the heap
+                        if inp._prim is not None:
                             heappush(heap, -key)
                 elif key in owned:
                     np.add(previous, ig, out=previous)
@@ -239,14 +240,19 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     return captured
 
 
+def _start_waiting(waiting, heap, tensor):
+    """Enter tensor among those to visit: in the heap, or, for a leaf (no VJP to run),
+    among the leaves visited last."""
+    waiting[tensor._seq] = tensor
+    if tensor._prim is not None:
+        heappush(heap, -tensor._seq)
+
+
 def _wait_for(pending, waiting, heap, tensor):
     """Make sure tensor will be visited, with no dense gradient yet if it has none."""
-    key = tensor._seq
-    if key not in waiting:
-        pending[key] = None
-        waiting[key] = tensor
-        if tensor._prim is not None:
-            heappush(heap, -key)
+    if tensor._seq not in waiting:
+        pending[tensor._seq] = None
+        _start_waiting(waiting, heap, tensor)
 
 
 # stands for an input in STATE.wants whose gradient nobody asked for
@@ -259,8 +265,7 @@ def _add_pending(pending, waiting, heap, owned, tensor, g):
     previous = pending.get(key)
     if previous is None:
         pending[key] = g
-        waiting[key] = tensor
-        heappush(heap, -key)
+        _start_waiting(waiting, heap, tensor)
     else:
         pending[key] = previous + g
         owned.discard(key)
@@ -273,9 +278,7 @@ def _owned_pending(pending, waiting, heap, owned, inp):
     if buffer is None or key not in owned:
         fresh = np.zeros(inp.data.shape, dtype=inp.data.dtype)
         if buffer is None:
-            waiting[key] = inp
-            if inp._prim is not None:
-                heappush(heap, -key)
+            _start_waiting(waiting, heap, inp)
         else:
             fresh += buffer
         buffer = pending[key] = fresh

@@ -185,16 +185,8 @@ def _leaky_relu(x, negative_slope=0.01):
     return unary.leaky_relu(x, negative_slope=negative_slope)
 
 
-def _method(prim):
-    """A Tensor method calling `prim` straight through `apply` (self is a Tensor)."""
-    def method(self, *args, **attrs):
-        return apply(prim, (self,) + args, attrs)
-    method.__name__ = prim.name
-    return method
-
-
 def _operator(prim):
-    """A binary operator method (`x * y`), with no attributes to pass."""
+    """A method of two arguments (`x * y`, `x.mul(y)`), with no attributes to pass."""
     def method(self, other):
         return apply(prim, (self, other), NO_ATTRS)
     method.__name__ = prim.name
@@ -230,11 +222,12 @@ METHODS = {
     "__invert__": selection.logical_not,
     "__and__": selection.logical_and, "__or__": selection.logical_or,
     "__getitem__": _getitem,
-    "add": _method(A.add), "sub": _method(A.sub), "mul": _method(A.mul),
-    "div": _method(A.div), "neg": _method(A.neg), "pow": _pow,
-    "matmul": _method(linalg.matmul),
-    "exp": _unary_method(unary.exp), "log": _unary_method(unary.log), "sqrt": _unary_method(unary.sqrt),
-    "abs": _unary_method(unary.abs), "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
+    "add": _operator(A.add), "sub": _operator(A.sub), "mul": _operator(A.mul),
+    "div": _operator(A.div), "neg": _unary_method(A.neg), "pow": _pow,
+    "matmul": _operator(linalg.matmul),
+    "exp": _unary_method(unary.exp), "log": _unary_method(unary.log),
+    "sqrt": _unary_method(unary.sqrt), "abs": _unary_method(unary.abs),
+    "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
     "relu": _unary_method(unary.relu),
     "leaky_relu": _leaky_relu, "softplus": unary.softplus, "clip": _clip, "clamp": _clip,
     "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
