@@ -32,9 +32,9 @@ class Primitive:
     """A registered op: name, numpy forward, VJP, and an optional error explainer."""
 
     __slots__ = ("name", "forward", "vjp", "vjp_into", "vjp_gather", "explain",
-                 "differentiable")
+                 "differentiable", "explicit_dtype")
 
-    def __init__(self, name, forward, differentiable=True):
+    def __init__(self, name, forward, differentiable=True, explicit_dtype=False):
         self.name = name
         self.forward = forward
         self.vjp = None
@@ -42,6 +42,8 @@ class Primitive:
         self.vjp_gather = None
         self.explain = None
         self.differentiable = differentiable
+        # True when the op is told its result dtype (cast): promotion rules stay out
+        self.explicit_dtype = explicit_dtype
 
     def defvjp(self, fn):
         self.vjp = fn
@@ -103,12 +105,12 @@ def value(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-def primitive(name, differentiable=True):
+def primitive(name, differentiable=True, explicit_dtype=False):
     """Decorator: register a numpy forward under `name`; add its VJP with `.defvjp`."""
     def register(forward):
         if name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is already registered")
-        prim = Primitive(name, forward, differentiable)
+        prim = Primitive(name, forward, differentiable, explicit_dtype)
         PRIMITIVES[name] = prim
         return prim
     return register
@@ -141,11 +143,18 @@ def apply(prim, args, attrs):
     needs_grad = False
     all_tensors = True
     arrays = []
+    kind = None  # the tensors' dtype key (see _NDARRAY) while they share one, else _MIXED
     for a in args:
         if isinstance(a, Tensor):
             if a.requires_grad:
                 needs_grad = True
-            arrays.append(a.data)
+            array = a.data
+            key = array.__class__
+            if key is _NDARRAY:
+                key = array.dtype.type
+            if key is not kind:
+                kind = key if kind is None else _MIXED
+            arrays.append(array)
         else:
             all_tensors = False
             if isinstance(a, np.number):
@@ -156,8 +165,12 @@ def apply(prim, args, attrs):
     except (ValueError, IndexError, TypeError) as exc:
         detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
         raise op_error(prim.name, arrays, detail or str(exc)) from exc
-    if not all_tensors and data.dtype is _FLOAT64:
-        data = _python_float_promotion(arrays, data)
+    key = data.__class__
+    if key is _NDARRAY:
+        key = data.dtype.type
+    if key is not kind and not prim.explicit_dtype:
+        # mixed dtypes, or a float made from integers: numpy's answer may differ
+        data = _torch_promotion(args, data)
     state = STATE
     if state.anomaly:
         _check_finite_forward(prim, arrays, data)
@@ -171,20 +184,45 @@ def apply(prim, args, attrs):
     return Tensor._constant(data)
 
 
-_FLOAT64 = np.dtype(np.float64)
+_MIXED = object()  # stands for "the tensors have more than one dtype" in apply
+# apply compares arrays' dtypes by their scalar type: a numpy scalar's class (cheaper
+# to get than `.dtype`, which the scalar engine would pay on every op), an ndarray's
+# dtype.type (np.float64 for both a float64 array and a float64 scalar)
+_NDARRAY = np.ndarray
 # shared by every node without attributes (never mutated): one dict fewer per node
 NO_ATTRS = {}
 
 
-def _python_float_promotion(arrays, data):
-    """An integer tensor mixed with a Python float gives the default dtype, as in PyTorch
-    (numpy would give float64)."""
-    default = get_default_dtype()
-    if default is _FLOAT64 or float not in map(type, arrays):
+def _torch_promotion(args, data):
+    """The result of a floating op in PyTorch's dtype, where numpy's differs.
+
+    PyTorch ranks the operands: tensors with dimensions, then 0-d tensors, then
+    Python numbers. The float dtype comes from the first rank holding a float;
+    when only a Python number (or no operand) is a float, it is the default
+    dtype. So float32 + int64 stays float32, float32 * a 0-d float64 tensor stays
+    float32, and int / int or exp(int) give the default dtype (numpy: float64).
+    Integer and bool results keep numpy's dtype.
+    """
+    if data.dtype.kind != "f":
         return data
-    if any(getattr(a, "dtype", None) is not None and a.dtype.kind in "fc" for a in arrays):
-        return data  # a float tensor decided the dtype already
-    return data.astype(default)
+    wanted = None
+    for rank in (_has_dims, _is_0d):
+        floats = [a.data.dtype for a in args
+                  if isinstance(a, Tensor) and rank(a) and a.data.dtype.kind == "f"]
+        if floats:
+            wanted = np.result_type(*floats)
+            break
+    if wanted is None:
+        wanted = get_default_dtype()
+    return data if data.dtype == wanted else data.astype(wanted)
+
+
+def _has_dims(tensor):
+    return tensor.data.ndim > 0
+
+
+def _is_0d(tensor):
+    return tensor.data.ndim == 0
 
 
 def _with_constant_inputs(args, result):

@@ -124,7 +124,8 @@ def format_op(op, attrs, time_step=None, module="", input_shape=None):
         return text + _gate_name(index, module, input_shape)
     if op == "permute" and "dims" in attrs:
         return "transpose" if tuple(attrs["dims"]) == (1, 0) else f"permute {tuple(attrs['dims'])}"
-    if op in ("sum", "mean", "max", "min", "var", "std") and attrs.get("axis") is not None:
+    reductions = ("sum", "mean", "max", "min", "amax", "amin", "var", "std")
+    if op in reductions and attrs.get("axis") is not None:
         return f"{op} axis={attrs['axis']}"
     if op in ("stack", "concat") and attrs.get("axis") not in (None, 0):
         return f"{op} axis={attrs['axis']}"

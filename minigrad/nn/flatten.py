@@ -11,13 +11,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):
-        ndim = max(input.ndim, 1)
-        start, end = self.start_dim % ndim, self.end_dim % ndim
-        if input.ndim == 0 or start >= end:
-            return input.reshape(input.shape[:start] + (-1,) + input.shape[start + 1:]) \
-                if input.ndim else input.reshape(1)
-        shape = input.shape[:start] + (-1,) + input.shape[end + 1:]
-        return input.reshape(shape)
+        return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -6,11 +6,11 @@ operators and methods (see `tensor_methods`).
 from .arithmetic import add, div, mul, neg, pow, pow_const, sub
 from .unary import abs, cast, clip, clone, exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
 from .shape import expand, permute, reshape, sum_to
-from .reductions import argmax, argmin, max, mean, min, sum, var
+from .reductions import amax, amin, argmax, argmin, max, mean, min, sum, var
 from .indexing import getitem, scatter_add, scatter_add_many
 from .joining import chunk, concat, split, stack
 from .linalg import matmul
 from .softmax_family import log_softmax, logsumexp, softmax
-from .selection import (eq, ge, gt, le, logical_and, logical_not, logical_or, lt, maximum,
-                        minimum, ne, where)
+from .selection import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, le,
+                        logical_and, logical_not, logical_or, lt, maximum, minimum, ne, where)
 from . import tensor_methods  # noqa: F401  (binds the methods)

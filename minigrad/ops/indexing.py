@@ -1,7 +1,8 @@
 """Indexing (`x[idx]`, a gather) and its adjoint, the scatter-add of a gradient.
 
 Indices may be ints, slices, None, Ellipsis, bool masks and integer arrays;
-repeated integer indices receive the sum of their gradients.
+repeated integer indices receive the sum of their gradients. Ints mixed with
+arrays are read as PyTorch reads them (see `IntsFirst`).
 """
 import numpy as np
 
@@ -17,7 +18,7 @@ def normalize_index(index):
     if kind is tuple:
         for part in index:  # a plain loop: this runs for every x[..., a:b]
             if type(part) not in _BASIC:
-                return tuple(normalize_index(i) for i in index)
+                return _ints_first(tuple(normalize_index(i) for i in index))
         return index
     if isinstance(index, Tensor):
         return index.data
@@ -27,6 +28,47 @@ def normalize_index(index):
 
 
 _BASIC = {int, slice, type(None), type(Ellipsis)}
+
+
+class IntsFirst(tuple):
+    """A tuple index mixing ints with arrays, read as PyTorch reads it: the ints select
+    first (basic indexing, `select`), then the rest gathers from what is left (`gather`).
+
+    numpy takes the ints as arrays too, and when an int or a slice lies between the
+    arrays it moves the gathered dims to the front: (4, 2, 3)[1, :, [0, 0, 2]] has shape
+    (3, 2) in numpy and (2, 3) in PyTorch. The tuple itself is the user's index.
+    """
+
+    def __new__(cls, index):
+        self = super().__new__(cls, index)
+        select, gather = [], []
+        for part in index:
+            if _is_int(part):
+                select.append(int(part))
+            elif part is None:
+                gather.append(part)
+            elif part is Ellipsis:
+                select.append(part)
+                gather.append(part)
+            else:  # a slice or an array: keep its dims (as many as a bool mask has)
+                mask = isinstance(part, np.ndarray) and part.dtype == bool
+                select.extend([slice(None)] * (part.ndim if mask else 1))
+                gather.append(part)
+        self.select, self.gather = tuple(select), tuple(gather)
+        return self
+
+
+def _is_int(part):
+    """An int, or a 0-d integer array (a 0-d integer Tensor indexes as an int in PyTorch)."""
+    if isinstance(part, np.ndarray):
+        return part.ndim == 0 and part.dtype.kind in "iu"
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _ints_first(index):
+    """`index`, as an `IntsFirst` when it mixes ints with arrays of one or more dims."""
+    arrays = any(isinstance(p, np.ndarray) and p.ndim > 0 for p in index)
+    return IntsFirst(index) if arrays and any(_is_int(p) for p in index) else index
 
 
 def has_advanced(index):
@@ -41,6 +83,8 @@ def has_advanced(index):
 
 @primitive("getitem")
 def getitem(x, index):
+    if type(index) is IntsFirst:
+        return np.asarray(x[index.select][index.gather])
     return np.asarray(x[index])
 
 
@@ -62,6 +106,9 @@ def getitem_vjp_into(buffer, g, index):
 
 def scatter_add_into(buffer, index, g):
     """buffer[index] += g, where repeated integer indices each add their share."""
+    if type(index) is IntsFirst:
+        # the ints (and slices) select a view of buffer: the adds below land in buffer
+        buffer, index = buffer[index.select], index.gather
     if has_advanced(index):
         np.add.at(buffer, index, g)
     else:

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..registry import primitive, wants
 from .indexing import getitem
+from .shape import wrap_dim
 
 
 @primitive("concat")
@@ -50,7 +51,10 @@ def split(x, split_size_or_sections, axis=0, *, dim=None):
     (as torch.split)."""
     if dim is not None:
         axis = dim
-    n = x.shape[axis]
+    if x.ndim == 0:
+        raise ValueError("split: expects a tensor with at least one dimension, got a 0-d tensor")
+    ax = wrap_dim("split", axis, x.shape)
+    n = x.shape[ax]
     if isinstance(split_size_or_sections, int):
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections:
@@ -60,7 +64,6 @@ def split(x, split_size_or_sections, axis=0, *, dim=None):
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of axis {axis} "
                              f"of a tensor of shape {x.shape}")
-    ax = axis % x.ndim
     pieces, start = [], 0
     for size in sizes:
         pieces.append(x[(slice(None),) * ax + (slice(start, start + size),)])
@@ -72,6 +75,8 @@ def chunk(x, chunks, axis=0, *, dim=None):
     """`chunks` pieces of equal size along `axis` (or `dim`), the last one smaller (as torch.chunk)."""
     if dim is not None:
         axis = dim
-    n = x.shape[axis]
+    if x.ndim == 0:
+        raise ValueError("chunk: expects a tensor with at least one dimension, got a 0-d tensor")
+    n = x.shape[wrap_dim("chunk", axis, x.shape)]
     size = -(-n // chunks)
     return split(x, size, axis)

@@ -1,4 +1,5 @@
-"""Elementwise selection: maximum, minimum, where; and comparisons (no gradient)."""
+"""Elementwise selection: maximum, minimum, clamp to tensor bounds, where; and
+comparisons, logical and bitwise ops (no gradient)."""
 import numpy as np
 
 from ..registry import primitive, value, wants
@@ -31,6 +32,43 @@ def minimum_vjp(g, out, x, y):
     return g * share_x, g * (1 - share_x)
 
 
+@primitive("clamp")
+def clamp(x, *bounds, which="both"):
+    """x limited to tensor bounds (broadcast with x): max(x, low), then min(., high).
+
+    `which` names the bounds given: "min", "max" or "both" (low, high). Where low > high
+    the result is high, as in PyTorch.
+    """
+    low, high = _bounds(bounds, which)
+    out = x if low is None else np.maximum(x, low)
+    return out if high is None else np.minimum(out, high)
+
+
+def _bounds(bounds, which):
+    if which == "both":
+        return bounds
+    return (bounds[0], None) if which == "min" else (None, bounds[0])
+
+
+@clamp.defvjp
+def clamp_vjp(g, out, x, *bounds, which="both"):
+    """PyTorch's choice at ties: x gets the gradient where low <= x <= high; low where
+    x < low < high; high where x > high or high < low."""
+    xv = value(x)
+    low, high = _bounds(tuple(value(b) for b in bounds), which)
+    inside = np.ones(np.shape(value(out)), dtype=bool)
+    grads = []
+    if low is not None:
+        inside &= xv >= low
+        below = xv < low if high is None else (xv < low) & (low < high)
+        grads.append(g * below.astype(g.dtype) if wants(1) else None)
+    if high is not None:
+        inside &= xv <= high
+        above = xv > high if low is None else (xv > high) | (high < low)
+        grads.append(g * above.astype(g.dtype) if wants(len(grads) + 1) else None)
+    return (g * inside.astype(g.dtype) if wants(0) else None, *grads)
+
+
 @primitive("where")
 def where(condition, x, y):
     return np.where(condition, x, y)
@@ -56,3 +94,8 @@ ge = _comparison("ge", np.greater_equal)
 logical_not = _comparison("logical_not", np.logical_not)
 logical_and = _comparison("logical_and", np.logical_and)
 logical_or = _comparison("logical_or", np.logical_or)
+# ~, &, |, ^ as in PyTorch: bitwise on integer tensors, logical on bool ones
+bitwise_not = _comparison("bitwise_not", np.invert)
+bitwise_and = _comparison("bitwise_and", np.bitwise_and)
+bitwise_or = _comparison("bitwise_or", np.bitwise_or)
+bitwise_xor = _comparison("bitwise_xor", np.bitwise_xor)

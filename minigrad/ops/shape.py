@@ -5,6 +5,19 @@ import numpy as np
 from ..registry import primitive
 
 
+def wrap_dim(op, dim, shape, extra=0):
+    """`dim` as an index in 0..ndim-1 (0..ndim for `extra=1`: unsqueeze's new dim).
+
+    Out of range raises IndexError naming the op and the shape, as PyTorch does, rather
+    than wrapping modulo ndim onto another dim. A 0-d tensor takes dims 0 and -1.
+    """
+    size = max(len(shape) + extra, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor of shape "
+                         f"{tuple(shape)} (expected to be in range of [{-size}, {size - 1}])")
+    return int(dim) % size
+
+
 @primitive("reshape")
 def reshape(x, shape):
     return np.reshape(x, shape)

@@ -1,4 +1,6 @@
 """Tensor's operators and methods, each a thin call of a primitive or composite."""
+from collections import namedtuple
+
 import numpy as np
 
 from .. import tensor as tensor_module
@@ -35,19 +37,23 @@ def _reshape(x, *shape):
 
 
 shape_reshape = shape.reshape
+wrap_dim = shape.wrap_dim
 
 
 def _permute(x, *dims):
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
-    dims = tuple(int(d) % max(x.ndim, 1) for d in dims)
-    if sorted(dims) != list(range(x.ndim)):
+    if len(dims) != x.ndim:
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} dims of {x.shape}")
-    return shape.permute(x, dims=dims)
+    wrapped = tuple(wrap_dim("permute", d, x.shape) for d in dims)
+    if len(set(wrapped)) != x.ndim:
+        raise ValueError(f"permute: {dims} repeats a dim of a tensor of shape {x.shape}")
+    return shape.permute(x, dims=wrapped)
 
 
 def _transpose(x, dim0=-2, dim1=-1):
-    if x.ndim < 2:
+    dim0, dim1 = wrap_dim("transpose", dim0, x.shape), wrap_dim("transpose", dim1, x.shape)
+    if dim0 == dim1:
         return x
     dims = list(range(x.ndim))
     dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
@@ -63,7 +69,15 @@ def _t(x):
 
 
 def _masked_fill(x, mask, value):
-    """`value` where `mask` is True, x elsewhere (mask broadcasts to x's shape)."""
+    """`value` where `mask` is True, x elsewhere (mask broadcasts to x's shape).
+
+    The result keeps x's dtype, as in PyTorch: an integer tensor filled with 1.5 gets 1.
+    """
+    if isinstance(value, Tensor):
+        if value.dtype != x.dtype:
+            value = value.astype(x.dtype)
+    else:
+        value = np.asarray(value, dtype=x.dtype)
     return selection.where(mask, value, x)
 
 
@@ -71,10 +85,24 @@ def _T(x):
     return shape.permute(x, dims=tuple(reversed(range(x.ndim)))) if x.ndim >= 2 else x
 
 
+def _mT(x):
+    """x.mT: the last two dims swapped; a vector has no such pair (PyTorch raises too)."""
+    if x.ndim == 1:
+        raise ValueError(f"mT: expects a matrix or a batch of matrices, got shape {x.shape}")
+    return _transpose(x, -2, -1) if x.ndim else x
+
+
 def _expand(x, *sizes):
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of shape {x.shape}; "
+                         f"give at least one per dim")
+    for i, n in enumerate(sizes[:lead]):
+        if n < 0:  # -1 keeps an existing dim's size; a new leading dim has none to keep
+            raise ValueError(f"expand: size {n} for the new leading dim {i} of {sizes} "
+                             f"(tensor of shape {x.shape})")
     sizes = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     if sizes == x.shape:
         return x
@@ -85,16 +113,20 @@ def _squeeze(x, dim=None):
     if dim is None:
         new = tuple(n for n in x.shape if n != 1)
     else:
-        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        listed = [wrap_dim("squeeze", d, x.shape)
+                  for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)]
+        dims = set(listed)
+        if len(dims) != len(listed):
+            raise ValueError(f"squeeze: dims {dim} repeat a dim of a tensor of shape {x.shape}")
         new = tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1))
     return _reshape(x, new)
 
 
 def _flatten(x, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one (as torch.flatten); a 0-d tensor becomes (1,)."""
+    start, end = wrap_dim("flatten", start_dim, x.shape), wrap_dim("flatten", end_dim, x.shape)
     if x.ndim == 0:
         return _reshape(x, (1,))
-    start, end = start_dim % x.ndim, end_dim % x.ndim
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = int(np.prod(x.shape[start:end + 1]))
@@ -102,7 +134,7 @@ def _flatten(x, start_dim=0, end_dim=-1):
 
 
 def _unsqueeze(x, dim):
-    dim = dim % (x.ndim + 1)
+    dim = wrap_dim("unsqueeze", dim, x.shape, extra=1)
     return _reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -116,23 +148,62 @@ def _reduction(prim):
             axis = dim
         if keepdim is not None:
             keepdims = keepdim
-        return prim(x, axis=_axis_key(axis), keepdims=bool(keepdims))
+        return prim(x, axis=_reduced_axes(x, axis), keepdims=bool(keepdims))
     method.__name__ = prim.name
     return method
 
 
-def _axis_key(axis):
-    return tuple(axis) if isinstance(axis, list) else axis
+def _reduced_axes(x, dim):
+    """A method's dim -> the primitives' (numpy) axis, read as torch reads it: () means
+    every dim (numpy: none), and a 0-d tensor reduces over dim 0 or -1 (numpy: 0 at most)."""
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    if dim == ():
+        return None
+    if x.ndim == 0 and dim is not None:
+        return None if all(d in (0, -1) for d in np.atleast_1d(dim)) else dim
+    return dim
 
 
-def _var(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, unbiased=None):
-    if dim is not None:
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    if unbiased is not None:
+# x.max(dim) / x.min(dim) return these, as torch.return_types.max / min
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def _extremum(over_all, along, arg, elementwise, result):
+    """x.max() (ties share the gradient), x.max(dim, keepdim) -> (values, indices) (the
+    gradient goes to the index returned), x.max(other) (elementwise), as in torch."""
+    name = result.__name__
+
+    def method(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if isinstance(dim, Tensor):
+            return elementwise(x, dim)
+        dim = dim if axis is None else axis
+        keepdim = bool(keepdim if keepdims is None else keepdims)
+        if dim is None:
+            return over_all(x, axis=None, keepdims=keepdim)
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{name}(dim): dim must be one int, got {dim!r}; "
+                            f"a{name}(dim) reduces over several")
+        dim = _reduced_axes(x, dim)
+        return result(along(x, axis=dim, keepdims=keepdim), arg(x, axis=dim, keepdims=keepdim))
+    method.__name__ = name
+    return method
+
+
+def _var(x, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+         keepdims=None):
+    """x.var(dim, unbiased, keepdim, *, correction), as torch: sum((x - mean)^2) over dim
+    (None: all of x) divided by N - correction; correction defaults to 1 if unbiased else
+    0. `axis`/`keepdims` are numpy's names for dim/keepdim."""
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if correction is None:
         correction = int(unbiased)
-    return reductions.var(x, axis=_axis_key(axis), keepdims=bool(keepdims), correction=correction)
+    return reductions.var(x, axis=_reduced_axes(x, dim), keepdims=bool(keepdim),
+                          correction=correction)
 
 
 def _std(x, *args, **kwargs):
@@ -140,18 +211,22 @@ def _std(x, *args, **kwargs):
 
 
 def _norm(x, p=2, dim=None, keepdim=False):
-    """The vector p-norm over `dim` (all elements by default), p in {1, 2, inf}.
+    """The vector p-norm over `dim` (all elements by default), p in {1, 2, inf, "fro"}.
 
     At a zero vector the 2-norm's gradient is 0 (PyTorch's choice of subgradient), not
     the NaN that sqrt's derivative at 0 would give.
     """
-    axis, keepdims = _axis_key(dim), bool(keepdim)
+    if p == "fro":  # the Frobenius norm: the 2-norm of all (or of two) dims
+        if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
+            raise ValueError(f"norm: p='fro' takes at most two dims, got dim={dim}")
+        p = 2
+    axis, keepdims = _reduced_axes(x, dim), bool(keepdim)
     if p == 1:
         return reductions.sum(unary.abs(x), axis=axis, keepdims=keepdims)
     if p == float("inf"):
-        return reductions.max(unary.abs(x), axis=axis, keepdims=keepdims)
+        return reductions.amax(unary.abs(x), axis=axis, keepdims=keepdims)
     if p != 2:
-        raise ValueError(f"norm: p must be 1, 2 or inf, got {p!r}")
+        raise ValueError(f"norm: p must be 1, 2 or inf (or 'fro'), got {p!r}")
     squares = reductions.sum(x * x, axis=axis, keepdims=keepdims)
     positive = squares > 0
     safe = selection.where(positive, squares, 1.0)  # keeps sqrt's derivative finite at 0
@@ -166,7 +241,7 @@ def _softmax_axis(prim):
 
 
 def _logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=None):
-    return softmax.logsumexp(x, axis=axis if dim is None else dim,
+    return softmax.logsumexp(x, axis=_reduced_axes(x, axis if dim is None else dim),
                              keepdims=bool(keepdims if keepdim is None else keepdim))
 
 
@@ -178,7 +253,25 @@ def _argext(prim):
 
 
 def _clip(x, min=None, max=None):
-    return unary.clip(x, min=min, max=max)
+    """Limit x to [min, max]; a bound may be a number or a Tensor (broadcast with x), whose
+    gradient is where the bound is the value chosen."""
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return unary.clip(x, min=min, max=max)
+    if min is None or max is None:
+        return selection.clamp(x, max if min is None else min,
+                               which="max" if min is None else "min")
+    return selection.clamp(x, min, max, which="both")
+
+
+def _softplus(x, beta=1, threshold=None):
+    """log(1 + e^(beta x)) / beta, or x where beta x > threshold. No threshold by default
+    (exact for all x; F.softplus uses PyTorch's threshold=20)."""
+    attrs = {}
+    if beta != 1:
+        attrs["beta"] = beta
+    if threshold is not None:
+        attrs["threshold"] = threshold
+    return apply(unary.softplus, (x,), attrs)
 
 
 def _leaky_relu(x, negative_slope=0.01):
@@ -219,8 +312,14 @@ METHODS = {
     "__abs__": unary.abs,
     "__eq__": selection.eq, "__ne__": selection.ne, "__lt__": selection.lt,
     "__le__": selection.le, "__gt__": selection.gt, "__ge__": selection.ge,
-    "__invert__": selection.logical_not,
-    "__and__": selection.logical_and, "__or__": selection.logical_or,
+    "__invert__": selection.bitwise_not,
+    "__and__": selection.bitwise_and, "__rand__": _reflected(selection.bitwise_and),
+    "__or__": selection.bitwise_or, "__ror__": _reflected(selection.bitwise_or),
+    "__xor__": selection.bitwise_xor, "__rxor__": _reflected(selection.bitwise_xor),
+    "bitwise_not": selection.bitwise_not, "bitwise_and": selection.bitwise_and,
+    "bitwise_or": selection.bitwise_or, "bitwise_xor": selection.bitwise_xor,
+    "logical_not": selection.logical_not, "logical_and": selection.logical_and,
+    "logical_or": selection.logical_or,
     "__getitem__": _getitem,
     "add": _operator(A.add), "sub": _operator(A.sub), "mul": _operator(A.mul),
     "div": _operator(A.div), "neg": _unary_method(A.neg), "pow": _pow,
@@ -229,10 +328,13 @@ METHODS = {
     "sqrt": _unary_method(unary.sqrt), "abs": _unary_method(unary.abs),
     "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
     "relu": _unary_method(unary.relu),
-    "leaky_relu": _leaky_relu, "softplus": unary.softplus, "clip": _clip, "clamp": _clip,
+    "leaky_relu": _leaky_relu, "softplus": _softplus, "clip": _clip, "clamp": _clip,
     "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
-    "max": _reduction(reductions.max), "min": _reduction(reductions.min),
-    "amax": _reduction(reductions.max), "amin": _reduction(reductions.min),
+    "max": _extremum(reductions.amax, reductions.max, reductions.argmax, selection.maximum,
+                     MaxResult),
+    "min": _extremum(reductions.amin, reductions.min, reductions.argmin, selection.minimum,
+                     MinResult),
+    "amax": _reduction(reductions.amax), "amin": _reduction(reductions.amin),
     "var": _var, "std": _std, "norm": _norm,
     "argmax": _argext(reductions.argmax), "argmin": _argext(reductions.argmin),
     "softmax": _softmax_axis(softmax.softmax), "log_softmax": _softmax_axis(softmax.log_softmax),
@@ -247,7 +349,7 @@ METHODS = {
 for _name, _fn in METHODS.items():
     setattr(Tensor, _name, _fn)
 Tensor.T = property(_T)
-Tensor.mT = property(lambda x: _transpose(x, -2, -1))
+Tensor.mT = property(_mT)
 
 from .. import ops as _ops_package  # noqa: E402
 

@@ -63,7 +63,9 @@ def tanh_vjp(g, out, x):
 def _sigmoid_numpy(x):
     # exp(-|x|) never overflows; pick the form that stays accurate on each side
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    result = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # an integer input gives a float result (the engine picks the default dtype)
+    return result.astype(x.dtype, copy=False) if x.dtype.kind == "f" else result
 
 
 @primitive("sigmoid")
@@ -101,13 +103,24 @@ def leaky_relu_vjp(g, out, x, negative_slope=0.01):
 
 
 @primitive("softplus")
-def softplus(x):
-    return np.logaddexp(0, x).astype(x.dtype, copy=False)
+def softplus(x, beta=1, threshold=None):
+    """log(1 + e^(beta x)) / beta; x itself where beta x > threshold (None: nowhere)."""
+    scaled = x if beta == 1 else x * beta
+    result = np.logaddexp(0, scaled)
+    if beta != 1:
+        result = result / beta
+    if threshold is not None:
+        result = np.where(scaled > threshold, x, result)
+    return result.astype(x.dtype, copy=False) if x.dtype.kind == "f" else result
 
 
 @softplus.defvjp
-def softplus_vjp(g, out, x):
-    return (g * sigmoid(x),)
+def softplus_vjp(g, out, x, beta=1, threshold=None):
+    slope = sigmoid(x if beta == 1 else x * beta)
+    if threshold is not None:
+        linear = _mask(value(x) * beta > threshold, x)
+        slope = slope * (1 - linear) + linear
+    return (g * slope,)
 
 
 @primitive("clip")
@@ -125,7 +138,7 @@ def clip_vjp(g, out, x, min=None, max=None):
     return (g * _mask(inside, x),)
 
 
-@primitive("cast")
+@primitive("cast", explicit_dtype=True)
 def cast(x, dtype):
     return x.astype(dtype)
 

@@ -80,7 +80,7 @@ class SequenceClassifier(Module):
         if self.pooling == "mean":
             return (out * tensor(mask)).sum(axis=1) / tensor(lengths[:, None].astype(out.dtype))
         # padded steps get a value no real step can beat, so they never win the max
-        return where(tensor(mask.astype(bool)), out, -1e30).max(axis=1)
+        return where(tensor(mask.astype(bool)), out, -1e30).amax(dim=1)
 
     def extra_repr(self):
         return f"pooling={self.pooling!r}"

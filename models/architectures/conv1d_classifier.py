@@ -48,7 +48,7 @@ class Conv1dClassifier(Module):
             features = self.pool(features)
         if lengths is not None:
             features = self._mask_padding(features, lengths, windows)
-        return self.fc(features.max(axis=-1))
+        return self.fc(features.amax(dim=-1))
 
     def _mask_padding(self, features, lengths, windows):
         """Zero the positions whose window lies wholly in padding (ReLU outputs are >= 0)."""

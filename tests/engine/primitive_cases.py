@@ -161,6 +161,24 @@ case("sigmoid", "large_negative_and_positive",
      lambda x: x.sigmoid(), np.array([-30.0, -3.0, 3.0, 30.0]))
 case("softplus", "large_negative_and_positive",
      lambda x: x.softplus(), np.array([-30.0, -3.0, 3.0, 30.0]))
+case("softplus", "beta2", lambda x: x.softplus(beta=2.0), smooth((2, 3), 8))
+case("softplus", "beta3_threshold1_both_sides", lambda x: x.softplus(beta=3, threshold=1.0),
+     avoiding((2, 3), (1 / 3,), 8))
+case("softplus", "F_softplus_past_threshold_20",
+     lambda x: mg.nn.functional.softplus(x), np.array([-3.0, 0.5, 19.0, 21.0, 30.0]))
+
+# clamp to tensor bounds (broadcast), 0.15 or more apart: x below low (low chosen), inside,
+# above high (high chosen), and low > high on the second row (high chosen)
+_X = np.array([[-1.7, -0.2, 0.1], [1.3, -0.8, 0.3]])
+_LOW = np.array([-1.2, 0.3, -0.3])
+_HIGH = np.array([[0.6], [-0.55]])
+case("clamp", "both_broadcast", lambda x, lo, hi: x.clamp(lo, hi), _X, _LOW, _HIGH)
+case("clamp", "min_only", lambda x, lo: x.clamp(min=lo), _X, _LOW)
+case("clamp", "max_only", lambda x, hi: x.clip(max=hi), _X, _HIGH)
+case("clamp", "crossed_bounds_number_max",
+     lambda x, lo: mg.clamp(x, min=lo, max=-0.5), _X, np.array([-1.25, 0.75, 1.8]))
+case("clamp", "only_bounds_require_grad", lambda x, lo, hi: x.clamp(lo, hi),
+     _X, _LOW, _HIGH, grad_mask=(False, True, True))
 
 # --------------------------------------------------------------------- shape
 case("reshape", "2x3_to_3x2", lambda x: x.reshape(3, 2) * x.reshape(3, 2), smooth((2, 3), 10))
@@ -190,14 +208,33 @@ for axis in REDUCTION_AXES:
         case("sum", lab, lambda x, kw=kw: x.sum(**kw), smooth((2, 3, 2), 14))
         case("mean", lab, lambda x, kw=kw: x.mean(**kw), smooth((2, 3, 2), 14))
         case("var", lab, lambda x, kw=kw: x.var(**kw), smooth((2, 3, 2), 14))
-        case("max", lab, lambda x, kw=kw: x.max(**kw), distinct((2, 3, 2), 14))
-        case("min", lab, lambda x, kw=kw: x.min(**kw), distinct((2, 3, 2), 14))
-for name in ("sum", "mean", "max", "min"):
+        case("amax", lab, lambda x, kw=kw: x.amax(**kw), distinct((2, 3, 2), 14))
+        case("amin", lab, lambda x, kw=kw: x.amin(**kw), distinct((2, 3, 2), 14))
+        if isinstance(axis, int):  # max(dim) / min(dim): one dim, (values, indices)
+            case("max", lab, lambda x, kw=kw: x.max(**kw).values, distinct((2, 3, 2), 14))
+            case("min", lab, lambda x, kw=kw: x.min(**kw).values, distinct((2, 3, 2), 14))
+for name in ("sum", "mean", "amax", "amin"):
     case(name, "scalar", lambda x, n=name: getattr(x, n)(), distinct((), 15))
     case(name, "vector_dim_keepdim", lambda x, n=name: getattr(x, n)(dim=0, keepdim=True),
          distinct((3,), 15))
+case("amax", "max_over_all", lambda x: x.max(), distinct((2, 3), 15))
+case("amin", "min_over_all", lambda x: mg.min(x), distinct((2, 3), 15))
+case("max", "positional_dim_keepdim", lambda x: x.max(1, True).values, distinct((2, 3), 15))
+case("min", "mg_min_dim", lambda x: mg.min(x, dim=0).values, distinct((2, 3), 15))
+case("maximum", "max_of_two_tensors", lambda x, y: x.max(y), *interleaved((2, 3), (3,)))
+case("minimum", "min_of_two_tensors", lambda x, y: mg.min(x, y), *interleaved((2, 3), (2, 3)))
+# a 0-d tensor reduces over dim 0 or -1, as in torch
+for dim in (0, -1):
+    for name in ("sum", "mean", "amax", "amin", "logsumexp"):
+        case(name, f"0d_dim{dim}", lambda x, n=name, d=dim: getattr(x, n)(dim=d), smooth((), 15))
+    case("max", f"0d_dim{dim}", lambda x, d=dim: x.max(dim=d).values, smooth((), 15))
+    case("min", f"0d_dim{dim}", lambda x, d=dim: x.min(d, True).values, smooth((), 15))
+    case("sum", f"0d_norm1_dim{dim}", lambda x, d=dim: x.norm(1, dim=d), smooth((), 15))
 case("var", "correction0", lambda x: x.var(axis=1, correction=0), smooth((2, 3), 15))
+case("var", "unbiased_false", lambda x: x.var(1, False), smooth((2, 3), 15))
+case("var", "unbiased_true_keepdim", lambda x: x.var(0, True, True), smooth((3, 2), 15))
 case("var", "std", lambda x: x.std(axis=0), smooth((3, 2), 15))
+case("var", "std_unbiased_false", lambda x: x.std(dim=1, unbiased=False), smooth((3, 2), 15))
 case("var", "vector", lambda x: x.var(), smooth((4,), 15))
 
 # ------------------------------------------------------------------- indexing
@@ -220,6 +257,10 @@ INDICES = {
     "bool_mask_full": X > 0.1,
     "bool_mask_first_axis": np.array([True, False, True, True]),
     "bool_mask_and_int": (X[:, :, 0] > 0, 1),
+    # ints select first, as in PyTorch: here numpy's x[1, :, [0, 0, 1]] is the transpose
+    "int_slice_array_repeated": (1, slice(None), np.array([0, 0, 1])),
+    "none_int_slice_array": (None, -1, slice(1, None), np.array([1, 1, 0])),
+    "array_int_array_repeated": (np.array([0, 3, 0]), 2, np.array([1, 1, 1])),
 }
 for lab, index in INDICES.items():
     case("getitem", lab, lambda x, i=index: x[i], X)
@@ -286,6 +327,11 @@ for sc, sx, sy in [((3,), (3,), (3,)), ((2, 1), (1, 3), (3,)), ((), (2, 3), ()),
 case("where", "comparison_condition", lambda x, y: mg.where(x > y, x, y * 2),
      *interleaved((2, 3), (3,)))
 
+
+def _ints(x):
+    return x.astype(np.int64)
+
+
 # Non-differentiable primitives: name -> (minigrad function, numpy reference).
 NON_DIFFERENTIABLE = {
     "eq": (lambda x, y: x == y, np.equal),
@@ -294,9 +340,14 @@ NON_DIFFERENTIABLE = {
     "le": (lambda x, y: x <= y, np.less_equal),
     "gt": (lambda x, y: x > y, np.greater),
     "ge": (lambda x, y: x >= y, np.greater_equal),
-    "logical_not": (lambda x, y: ~(x > y), lambda x, y: ~(x > y)),
-    "logical_and": (lambda x, y: (x > 0) & (y > 0), lambda x, y: (x > 0) & (y > 0)),
-    "logical_or": (lambda x, y: (x > 0) | (y > 0), lambda x, y: (x > 0) | (y > 0)),
+    "logical_not": (lambda x, y: (x > y).logical_not(), lambda x, y: ~(x > y)),
+    "logical_and": (lambda x, y: x.logical_and(y), np.logical_and),
+    "logical_or": (lambda x, y: x.logical_or(y), np.logical_or),
+    "bitwise_not": (lambda x, y: ~_ints(x) + ~(x > y), lambda x, y: ~_ints(x) + ~(x > y)),
+    "bitwise_and": (lambda x, y: _ints(x) & _ints(y), lambda x, y: _ints(x) & _ints(y)),
+    "bitwise_or": (lambda x, y: (_ints(x) | _ints(y)) + ((x > 0) | (y > 0)),
+                   lambda x, y: (_ints(x) | _ints(y)) + ((x > 0) | (y > 0))),
+    "bitwise_xor": (lambda x, y: _ints(x) ^ (y > 0), lambda x, y: _ints(x) ^ (y > 0)),
     "argmax": (lambda x, y: (x * y).argmax(axis=1), lambda x, y: np.argmax(x * y, axis=1)),
     "argmin": (lambda x, y: (x + y).argmin(dim=0, keepdim=True),
                lambda x, y: np.argmin(x + y, axis=0, keepdims=True)),

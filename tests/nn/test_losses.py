@@ -34,6 +34,18 @@ def test_cross_entropy_reductions_and_ignore_index():
     np.testing.assert_allclose(custom, hand_cross_entropy_rows(LOGITS[:2], [1, 2]).mean())
 
 
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_mean_with_every_target_ignored_is_nan_with_a_zero_gradient(smoothing):
+    # PyTorch: the mean over no counted targets is NaN, and the gradient is zero
+    logits = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, dtype=mg.float64)
+    loss = F.cross_entropy(logits, np.array([-100, -100]), label_smoothing=smoothing)
+    assert math.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(logits.grad.data, np.zeros((2, 3)))
+    summed = F.cross_entropy(logits, np.array([-100, -100]), reduction="sum")
+    assert summed.item() == 0.0
+
+
 def test_cross_entropy_class_weights_mean_divides_by_weight_sum():
     weight = np.array([0.5, 2.0, 1.0])
     rows = hand_cross_entropy_rows(LOGITS[[0, 1, 3]], [1, 2, 0])

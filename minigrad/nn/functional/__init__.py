@@ -1,5 +1,5 @@
 """Stateless neural-network functions, mirroring torch.nn.functional."""
-from .activation import log_softmax, relu, sigmoid, softmax, tanh
+from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .dropout import dropout
 from .linear import linear
 from .loss import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss

@@ -21,3 +21,13 @@ def tanh(input):
 
 def sigmoid(input):
     return input.sigmoid()
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    return input.leaky_relu(negative_slope)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+    return input.softplus(beta=beta, threshold=threshold)

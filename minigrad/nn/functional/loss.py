@@ -50,7 +50,13 @@ def _reduce(losses, denominator, reduction):
     if reduction == "none":
         return losses
     total = losses.sum()
-    return total if reduction == "sum" else total / denominator
+    if reduction == "sum":
+        return total
+    if denominator == 0:
+        # nothing counted (every target ignored): NaN as in PyTorch, with a zero
+        # gradient rather than the NaN of 0 / 0
+        return total * 0.0 + float("nan")
+    return total / denominator
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):

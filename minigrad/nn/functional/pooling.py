@@ -35,7 +35,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                                           dilation, ceil_mode)
     lowest = np.finfo(input.dtype).min  # finite, so that anomaly mode does not trip on it
     padded = pad1d(input, padding, padding + extra, value=lowest)
-    return unfold1d(padded, kernel_size, stride, dilation, length_out).max(axis=-1)
+    return unfold1d(padded, kernel_size, stride, dilation, length_out).amax(dim=-1)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
