@@ -313,15 +313,15 @@ def _accumulate_grad(leaf, g, as_graph, g_is_owned=False):
     """Add g to leaf.grad (or a retained non-leaf's). Arrays are copied (one gradient
     array may feed several tensors) unless the pass allocated g for this tensor."""
     if as_graph:
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-    elif leaf.grad is None:
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
+    elif leaf._grad is None:
         if (g_is_owned or isinstance(g, np.generic)) and g.dtype == leaf.data.dtype:
             # numpy scalars are immutable, and an owned array has no other reference
-            leaf.grad = Tensor._constant(g)
+            leaf._grad = Tensor._constant(g)
         else:
-            leaf.grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
+            leaf._grad = Tensor._constant(np.array(g, dtype=leaf.data.dtype, copy=True))
     else:
-        leaf.grad = Tensor._constant(leaf.grad.data + g)
+        leaf._grad = Tensor._constant(leaf._grad.data + g)
 
 
 def _check_finite_backward(node, grads):

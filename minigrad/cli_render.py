@@ -22,21 +22,28 @@ def register(subparsers):
     parser.add_argument("--highlight", metavar="PARAM",
                         help="a parameter name (e.g. weight_hh_l0): draw its paths to the loss")
     parser.add_argument("--backward", action="store_true", help="draw the backward pass")
-    parser.add_argument("--max-nodes", type=positive_int, default=None,
-                        help="fold the middle time steps of larger graphs into one node")
+    parser.add_argument("--max-nodes", type=int_at_least(10), default=None,  # render's minimum
+                        help="fold the middle time steps of larger graphs into one node "
+                             "(at least 10)")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
 
 
-def positive_int(text):
-    import argparse
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def int_at_least(minimum):
+    """An argparse `type`: an int >= minimum (argparse prefixes the option's name)."""
+    def parse(text):
+        import argparse
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 def output_format(path):

@@ -4,7 +4,9 @@
 subparsers; `main(argv)` runs it on its own (python -m minigrad.cli_train ...).
 """
 import argparse
+import errno
 import inspect
+import os
 import sys
 import time
 
@@ -36,11 +38,14 @@ def run_command(args):
     if args.epochs is not None and args.epochs < 1:
         raise SystemExit(f"minigrad train: --epochs {args.epochs}, expected >= 1")
     names = sorted(TASKS) if args.task == "all" else [args.task]
+    writes = [name for name in names if takes_out_dir(get_task(name))]
+    if args.out is not None and writes and not make_out_dir(args.out):
+        return 2  # checked before training, so no results are lost at the end
     for name in names:
         module = get_task(name)
         options = dict(quick=args.quick, epochs=args.epochs, seed=args.seed,
                        progress=args.progress)
-        if "out_dir" in inspect.signature(module.run).parameters:
+        if takes_out_dir(module):
             options["out_dir"] = args.out
         start = time.perf_counter()
         results = module.run(**options)
@@ -49,6 +54,23 @@ def run_command(args):
             print(f"sample:\n{results.sample}")
         print(f"{name}: done in {time.perf_counter() - start:.1f}s", flush=True)
     return 0
+
+
+def takes_out_dir(module):
+    return "out_dir" in inspect.signature(module.run).parameters
+
+
+def make_out_dir(path):
+    """Create the --out directory (as the tasks would); False, with the reason on
+    stderr, if it cannot be created or written to."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        print(f"minigrad train: error: cannot write {path!r}: {exc.strerror}", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv=None):

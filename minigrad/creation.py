@@ -1,7 +1,7 @@
 """Making tensors: `tensor`, constructors, and the seedable random generator."""
 import numpy as np
 
-from .dtypes import get_default_dtype, resolve
+from .dtypes import NUMBER_KINDS, get_default_dtype, resolve
 from .tensor import Tensor
 
 _GENERATOR = [np.random.default_rng(0)]
@@ -20,20 +20,53 @@ def generator():
 
 def to_array(data, dtype=None):
     """Copy `data` into a fresh numpy array; Python floats become the default dtype."""
-    dtype = resolve(dtype)
+    dtype = resolve(dtype, "tensor")
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):  # numpy scalars too: 0-d data is one
         array = np.array(data, dtype=dtype, copy=True)
-        return array[()] if array.ndim == 0 else array
-    array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype == np.float64:
-        array = array.astype(get_default_dtype())
-    if array.dtype == object:
-        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    else:
+        try:
+            array = np.array(data, dtype=dtype)
+        except ValueError as exc:
+            raise ValueError(f"tensor: {_ragged(data) or exc}") from exc
+        if dtype is None and array.dtype == np.float64:
+            array = array.astype(get_default_dtype())
+    if array.dtype.kind not in NUMBER_KINDS:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of "
+                        f"dtype {array.dtype} ({_NOT_NUMBERS.get(array.dtype.kind, 'no numbers')}"
+                        f"); tensors hold bool, int, float or complex numbers")
     # 0-d data is kept as a numpy scalar: scalar arithmetic on it is ~10x faster
     # than on a 0-d array, which is what makes the scalar engine fast
     return array[()] if array.ndim == 0 else array
+
+
+_NOT_NUMBERS = {"U": "str", "S": "bytes", "O": "Python objects", "M": "datetimes",
+                "m": "timedeltas"}
+
+
+def _ragged(rows):
+    """Where nested sequences first differ in length, in PyTorch's words, or None."""
+    level, dim = [rows], 0
+    while level:
+        level = [r.data if isinstance(r, Tensor) else r for r in level]
+        lengths = [len(r) if _is_sequence(r) else None for r in level]
+        for n in lengths:
+            if n != lengths[0]:
+                return (f"rows have different lengths: expected {_entry(lengths[0])} at dim "
+                        f"{dim}, got {_entry(n)}; pad them to one length first (e.g. with "
+                        f"minigrad.data.pad_sequences)")
+        level = [item for r in level if _is_sequence(r) for item in r]
+        dim += 1
+    return None
+
+
+def _is_sequence(row):
+    return isinstance(row, (list, tuple)) or isinstance(row, np.ndarray) and row.ndim > 0
+
+
+def _entry(length):
+    return "a number" if length is None else f"a sequence of length {length}"
 
 
 def tensor(data, requires_grad=False, dtype=None):
@@ -51,8 +84,8 @@ def _shape(shape):
     return tuple(shape)
 
 
-def _float(dtype):
-    return resolve(dtype) or get_default_dtype()
+def _float(dtype, fn):
+    return resolve(dtype, fn) or get_default_dtype()
 
 
 def _leaf(array, requires_grad):
@@ -62,26 +95,26 @@ def _leaf(array, requires_grad):
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(shape), dtype=_float(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return _leaf(np.ones(_shape(shape), dtype=_float(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(shape), dtype=_float(dtype, "ones")), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _leaf(np.full(shape, fill_value, dtype=_float(dtype)), requires_grad)
+    return _leaf(np.full(shape, fill_value, dtype=_float(dtype, "full")), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
-    return _leaf(np.zeros(t.shape, dtype=resolve(dtype) or t.dtype), requires_grad)
+    return _leaf(np.zeros(t.shape, dtype=resolve(dtype, "zeros_like") or t.dtype), requires_grad)
 
 
 def ones_like(t, dtype=None, requires_grad=False):
-    return _leaf(np.ones(t.shape, dtype=resolve(dtype) or t.dtype), requires_grad)
+    return _leaf(np.ones(t.shape, dtype=resolve(dtype, "ones_like") or t.dtype), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
@@ -90,23 +123,24 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     values = np.arange(start, end, step)
     if dtype is None and values.dtype.kind == "f":
         dtype = get_default_dtype()
-    return _leaf(values.astype(resolve(dtype) or values.dtype), requires_grad)
+    return _leaf(values.astype(resolve(dtype, "arange") or values.dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _leaf(np.linspace(start, end, steps).astype(_float(dtype)), requires_grad)
+    return _leaf(np.linspace(start, end, steps).astype(_float(dtype, "linspace")), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False):
-    return _leaf(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+    return _leaf(np.eye(n, m, dtype=_float(dtype, "eye")), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False):
-    return _leaf(generator().standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad)
+    values = generator().standard_normal(_shape(shape))
+    return _leaf(values.astype(_float(dtype, "randn")), requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False):
-    return _leaf(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad)
+    return _leaf(generator().random(_shape(shape)).astype(_float(dtype, "rand")), requires_grad)
 
 
 def randint(*args, size=None, dtype=np.int64):
@@ -121,4 +155,5 @@ def randint(*args, size=None, dtype=np.int64):
                         f"got {len(args) + (size is not None)} arguments")
     low, high = (0, args[0]) if len(args) == 1 else args
     size = (size,) if isinstance(size, int) else tuple(size)
-    return _leaf(generator().integers(low, high, size=size).astype(dtype), False)
+    values = generator().integers(low, high, size=size)
+    return _leaf(values.astype(resolve(dtype, "randint") or np.int64), False)

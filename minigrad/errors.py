@@ -10,6 +10,11 @@ class ShapeError(MinigradError, ValueError):
     """An op was given operands whose shapes do not fit."""
 
 
+class ShapeIndexError(ShapeError, IndexError):
+    """An index that does not fit the tensor (out of range, or not an integer). An
+    IndexError, as in numpy and PyTorch, so that Python's iteration protocol stops."""
+
+
 class GraphFreedError(MinigradError, RuntimeError):
     """Backward was asked to go through a graph already released by an earlier backward."""
 
@@ -23,7 +28,9 @@ class GradcheckError(MinigradError, AssertionError):
 
 
 def describe_shapes(arrays):
-    return ", ".join(str(tuple(a.shape)) for a in arrays)
+    """Each operand's shape, "(2, 3), (4,)", or its type's name if it has no shape (None)."""
+    return ", ".join(str(tuple(a.shape)) if hasattr(a, "shape") else type(a).__name__
+                     for a in arrays)
 
 
 def op_error(op_name, arrays, detail, location=None, cls=ShapeError):

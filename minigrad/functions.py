@@ -1,6 +1,7 @@
 """Module-level functions mirroring the Tensor methods (mg.exp(x), mg.concat([...]), ...)."""
 from . import ops
 from .ops import tensor_methods as _m
+from .ops.joining import checked_tensors
 from .registry import as_tensor_like
 
 
@@ -31,9 +32,8 @@ def broadcast_to(x, shape):
 
 def concat(tensors, axis=0, *, dim=None):
     """Join tensors along an existing axis."""
-    if not tensors:
-        raise ValueError("concat: expected a non-empty sequence of tensors")
-    return ops.concat(*tensors, axis=axis if dim is None else dim)
+    axis = axis if dim is None else dim
+    return ops.concat(*checked_tensors("concat", tensors, axis), axis=axis)
 
 
 cat = concat
@@ -41,6 +41,5 @@ cat = concat
 
 def stack(tensors, axis=0, *, dim=None):
     """Join tensors along a new axis."""
-    if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
-    return ops.stack(*tensors, axis=axis if dim is None else dim)
+    axis = axis if dim is None else dim
+    return ops.stack(*checked_tensors("stack", tensors, axis, new_axis=True), axis=axis)

@@ -93,18 +93,57 @@ def _umask():
 def load(path):
     """Read an .npz state dict: an OrderedDict of name -> numpy array, in file order.
 
-    Raises ValueError if the file is not an .npz archive or holds an object array
-    (pickled data is never unpickled).
+    Raises ValueError naming the path if the file is not an .npz archive (a text or
+    pickle file, an empty or truncated file, a zip of other entries such as a PyTorch
+    .pt file) or holds an object array: nothing is ever unpickled.
     """
-    loaded = np.load(os.fspath(path), allow_pickle=False)
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
+    path = os.fspath(path)
+    with open(path, "rb") as file:  # a missing file: FileNotFoundError naming the path
+        head = file.read(len(_NPY_MAGIC))
+    if head == _NPY_MAGIC:
         raise ValueError(f"load: {path} is a single .npy array, not an .npz state dict")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ValueError(f"load: {path} is not an .npz archive ({_describe(head)}); mg.load "
+                         f"reads the files that mg.save and np.savez write") from None
     state = OrderedDict()
-    with loaded:
-        for key in loaded.files:
-            try:
-                state[key] = loaded[key]
-            except ValueError as exc:
-                raise ValueError(f"load: entry {key!r} of {path} holds pickled Python objects, "
-                                 f"which are refused (allow_pickle=False)") from exc
+    with archive:
+        for name in archive.namelist():
+            if not name.endswith(".npy"):
+                raise ValueError(f"load: {path} is not an .npz archive: its entry {name!r} is "
+                                 f"not a .npy array (a PyTorch .pt file is a zip of pickled "
+                                 f"data, which minigrad does not read)")
+            key = name[:-len(".npy")]
+            state[key] = _read_entry(archive, key, path)
     return _nest(state) if any("/" in key for key in state) else state
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _describe(head):
+    """What the first bytes of a file that is not a zip say it is."""
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):
+        return "a damaged or truncated zip file"
+    if head.startswith(b"\x80"):
+        return "it looks like a Python pickle, which minigrad never unpickles"
+    return f"it starts with {head!r}"
+
+
+def _read_entry(archive, key, path):
+    """The array in entry `key`.npy, read without pickle."""
+    try:
+        with archive.open(key + ".npy") as entry:
+            return np.lib.format.read_array(entry, allow_pickle=False)
+    except ValueError as exc:  # numpy names allow_pickle when it meets an object array
+        if "allow_pickle" in str(exc):
+            problem = "holds pickled Python objects, which are refused: files are loaded " \
+                      "without pickle"
+        else:
+            problem = f"is not a valid .npy array ({exc})"
+    except (zipfile.BadZipFile, EOFError) as exc:
+        problem = f"is damaged ({exc})"
+    raise ValueError(f"load: entry {key!r} of {path} {problem}")

@@ -21,7 +21,7 @@ from types import MethodType
 import numpy as np
 
 from .dtypes import get_default_dtype
-from .errors import AnomalyError, op_error
+from .errors import AnomalyError, ShapeError, ShapeIndexError, op_error
 from .source import format_location, user_location
 from .state import STATE
 
@@ -163,8 +163,7 @@ def apply(prim, args, attrs):
     try:
         data = prim.forward(*arrays, **attrs) if attrs else prim.forward(*arrays)
     except (ValueError, IndexError, TypeError) as exc:
-        detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
-        raise op_error(prim.name, arrays, detail or str(exc)) from exc
+        raise _forward_error(prim, args, arrays, attrs, exc) from exc
     key = data.__class__
     if key is _NDARRAY:
         key = data.dtype.type
@@ -182,6 +181,28 @@ def apply(prim, args, attrs):
         return _new_node(data, prim, inputs, attrs or NO_ATTRS, state.scope, source,
                          state.backward_of)
     return Tensor._constant(data)
+
+
+def _forward_error(prim, args, arrays, attrs, exc):
+    """The error for a forward that raised `exc`, naming the op, the operands' shapes and
+    the user's line. An operand that is not a number, an array or a Tensor (None, a str)
+    gives a TypeError naming the types; an IndexError stays one (ShapeIndexError)."""
+    if not all(_is_numeric(a) for a in arrays):
+        types = " and ".join(f"'{type(a).__name__}'" for a in args)
+        return op_error(prim.name, arrays, f"unsupported operand type(s): {types}; expected "
+                        f"Tensors, numbers or numeric arrays", cls=TypeError)
+    detail = prim.explain(*arrays, **attrs) if prim.explain is not None else None
+    return op_error(prim.name, arrays, detail or str(exc),
+                    cls=ShapeIndexError if isinstance(exc, IndexError) else ShapeError)
+
+
+def _is_numeric(operand):
+    if isinstance(operand, (bool, int, float, complex)):
+        return True
+    try:
+        return np.asarray(operand).dtype.kind in "biufc"
+    except (ValueError, TypeError):
+        return False
 
 
 _MIXED = object()  # stands for "the tensors have more than one dtype" in apply

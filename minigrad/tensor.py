@@ -4,10 +4,12 @@ A node records the primitive that made it, its inputs as an ordered tuple, the
 op's static attributes, the name scope active at creation, and the user's
 file:line. 0-d tensors are the scalar engine.
 """
+import warnings
 from itertools import count
 
 import numpy as np
 
+from .dtypes import resolve
 from .state import STATE
 
 # Every tensor gets the next number when it is made. An op's output is made after
@@ -21,7 +23,7 @@ class Tensor:
     `data` is the underlying numpy array (note: a numpy array, not a Tensor).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_prim", "_inputs", "_attrs",
+    __slots__ = ("data", "requires_grad", "_grad", "_prim", "_inputs", "_attrs",
                  "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name",
                  "_seq", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to our reflected operators
@@ -36,7 +38,7 @@ class Tensor:
             raise TypeError(
                 f"only floating point tensors can require gradients, got dtype {self.data.dtype}")
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self._prim = None
         self._inputs = ()
         self._attrs = None
@@ -53,7 +55,7 @@ class Tensor:
         t = object.__new__(cls)
         t.data = data
         t.requires_grad = False
-        t.grad = None
+        t._grad = None
         t._prim = None
         t._inputs = ()
         t._attrs = None
@@ -71,7 +73,7 @@ class Tensor:
         t = object.__new__(cls)
         t.data = data
         t.requires_grad = True
-        t.grad = None
+        t._grad = None
         t._prim = prim
         t._inputs = inputs
         t._attrs = attrs
@@ -119,6 +121,23 @@ class Tensor:
     def grad_fn(self):
         return self._prim
 
+    @property
+    def grad(self):
+        """The gradient accumulated by backward: kept on leaves (and on non-leaves that
+        called `retain_grad()`); reading it on any other non-leaf warns, as in PyTorch."""
+        grad = self._grad
+        if grad is None and self._prim is not None and not self._retains_grad:
+            warnings.warn(
+                f"the .grad of a non-leaf tensor (made by {self._prim.name}) is being read: "
+                f"backward does not fill it in. Call .retain_grad() on the tensor before "
+                f"backward to keep its gradient, or read the .grad of a leaf instead.",
+                UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
@@ -133,9 +152,19 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
+    def __iter__(self):
+        """The sub-tensors x[0], x[1], ... along dim 0 (`for row in x`, `a, b = x`)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
     def numpy(self):
         """The data as a numpy array (shared with the tensor, not copied)."""
         return np.asarray(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(x): the data, shared unless `copy` or another `dtype` asks for a copy."""
+        return np.array(self.data, dtype=dtype, copy=copy)
 
     def item(self):
         if self.data.size != 1:
@@ -223,7 +252,7 @@ class Tensor:
     device = "cpu"  # minigrad computes on the CPU, with numpy
 
     def astype(self, dtype):
-        return _ops.cast(self, dtype=np.dtype(dtype))
+        return _ops.cast(self, dtype=resolve(dtype, "astype"))
 
     def to(self, *args, dtype=None, device=None):
         """x.to(dtype), x.to("cpu"), x.to("cpu", dtype): as in PyTorch, CPU only."""

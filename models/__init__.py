@@ -6,6 +6,7 @@ recurrent.py      RNN, LSTM, GRU (layers, directions, lengths, dropout)
 bidirectional.py  Bidirectional wrapper (Keras style)
 jordan.py         JordanCell, JordanRNN (output recurrence)
 truncated_bptt.py tbptt_chunks, detach_state
+checks.py         argument checks naming the model and the argument (hx, y0, dtypes)
 """
 from .cells import GRUCell, LSTMCell, RNNCell
 from .unroll import unroll, valid_masks

@@ -2,6 +2,9 @@
 import minigrad as mg
 from minigrad.nn import Module
 
+from .checks import describe
+from .recurrent import RecurrentLayer
+
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
@@ -40,7 +43,10 @@ class Bidirectional(Module):
         if merge_mode not in MERGE_MODES:
             raise ValueError(f"Bidirectional: merge_mode must be one of {MERGE_MODES}, "
                              f"got {merge_mode!r}")
-        if getattr(layer, "bidirectional", False):
+        if not isinstance(layer, RecurrentLayer):
+            raise TypeError(f"Bidirectional: layer must be a recurrent layer (models.RNN, "
+                            f"LSTM or GRU), got {type(layer).__name__}")
+        if layer.bidirectional:
             raise ValueError("Bidirectional: the wrapped layer must be unidirectional "
                              "(bidirectional=False)")
         self.merge_mode = merge_mode
@@ -48,6 +54,10 @@ class Bidirectional(Module):
         self.backward_layer = fresh_copy(layer)
 
     def forward(self, x, hx=None, lengths=None):
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ValueError(f"Bidirectional: hx must be a pair (forward hx, backward hx), "
+                             f"each what the wrapped {type(self.forward_layer).__name__} "
+                             f"takes, or None; got {describe(hx)}")
         hx_forward, hx_backward = (None, None) if hx is None else hx
         out_f, state_f = self.forward_layer(x, hx_forward, lengths)
         with mg.name_scope("backward_layer"):  # the copy keeps its own attribute scope

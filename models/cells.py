@@ -19,17 +19,13 @@ import math
 import minigrad as mg
 from minigrad.nn import Module, Parameter
 
+from .checks import check_dtype, check_state, state_tuple
+
 
 def uniform_parameter(shape, bound):
     """A Parameter drawn from U(-bound, bound) with mg.generator(), in the default dtype."""
     values = mg.generator().uniform(-bound, bound, size=shape)
     return Parameter(values.astype(mg.get_default_dtype()))
-
-
-def check_state(cell_name, what, state, expected_shape):
-    if tuple(state.shape) != tuple(expected_shape):
-        raise ValueError(f"{cell_name}: {what} has shape {tuple(state.shape)}, "
-                         f"expected {tuple(expected_shape)}")
 
 
 class RecurrentCell(Module):
@@ -88,16 +84,20 @@ class RecurrentCell(Module):
 
     # ------------------------------------------------------ PyTorch calling
     def forward(self, x, hx=None):
+        name, dtype = type(self).__name__, self.weight_hh.dtype
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: input x has shape {tuple(x.shape)}, "
+            raise ValueError(f"{name}: input x has shape {tuple(x.shape)}, "
                              f"expected (N, {self.input_size}) or ({self.input_size},)")
+        check_dtype(name, "input x", x, dtype)
         batch_shape = x.shape[:-1]
         if hx is None:
             state = self.initial_state(batch_shape)
         else:
-            state = (hx,) if len(self.state_names) == 1 else tuple(hx)
-            for name, s in zip(self.state_names, state):
-                check_state(type(self).__name__, name, s, batch_shape + (self.hidden_size,))
+            state = state_tuple(name, hx, self.state_names)
+            letters = " (N, H)" if batch_shape else " (H,)"
+            for part_name, part in zip(self.state_names, state):
+                check_state(name, part_name, part, batch_shape + (self.hidden_size,), dtype,
+                            letters)
         _, new_state = self.step(self.input_projection(x), state)
         return new_state[0] if len(new_state) == 1 else new_state
 

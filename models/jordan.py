@@ -11,6 +11,7 @@ import minigrad as mg
 from minigrad.nn import Module
 
 from .cells import uniform_parameter
+from .checks import check_state
 from .unroll import unroll, valid_masks
 
 
@@ -72,8 +73,14 @@ class JordanCell(Module):
         return (mg.zeros(tuple(batch_shape) + (self.output_size,), dtype=self.weight_hy.dtype),)
 
     def forward(self, x, y=None):
+        if y is not None:
+            self.check_previous_output("JordanCell", "y", y, x.shape[:-1])
         state = self.initial_state(x.shape[:-1]) if y is None else (y,)
         return self.recurrence()(self.input_projection(x), state)[0]
+
+    def check_previous_output(self, owner, what, y, batch_shape):
+        check_state(owner, what, y, tuple(batch_shape) + (self.output_size,),
+                    self.weight_hy.dtype, " (N, output_size)")
 
 
 class JordanRNN(Module):
@@ -118,6 +125,8 @@ class JordanRNN(Module):
         seq = x.permute(1, 0, 2) if self.batch_first else x
         T, N = seq.shape[0], seq.shape[1]
         valid = valid_masks(lengths, T, N, "JordanRNN")
+        if y0 is not None:
+            self.cell.check_previous_output("JordanRNN", "y0", y0, (N,))
         state = self.cell.initial_state((N,)) if y0 is None else (y0,)
         steps, (y_n,) = unroll(self.cell, [seq[t] for t in range(T)], state, valid=valid)
         return mg.stack(steps, axis=1 if self.batch_first else 0), y_n

@@ -5,12 +5,15 @@ registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
 `bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
 through the one time loop, `models.unroll.unroll`.
 """
+import inspect
+
 import minigrad as mg
 from minigrad import Tensor
 from minigrad.nn import Module
 from minigrad.nn.functional import dropout as dropout_fn
 
 from .cells import GRUCell, LSTMCell, RNNCell
+from .checks import check_dtype, check_state, state_tuple
 from .unroll import recurrent_dropout_mask, unroll, valid_masks
 
 SHAPES = r"""
@@ -62,6 +65,7 @@ class RecurrentLayer(Module):
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.cell_options = cell_options
+        self._check_cell_options()
         D = 2 if bidirectional else 1
         cells = []
         for k in range(num_layers):
@@ -79,6 +83,18 @@ class RecurrentLayer(Module):
         self.cells = cells  # a plain list: the parameters are registered above, by name
 
     # -------------------------------------------------------------- checks
+    def _check_cell_options(self):
+        """Name the layer, not the cell, for a keyword the cell does not take (LSTM and
+        GRU pass their unknown keywords through to it)."""
+        name = type(self).__name__
+        accepted = inspect.signature(self.cell_type).parameters
+        for key in self.cell_options:
+            if key == "proj_size":
+                raise TypeError(f"{name}: proj_size is not supported (no projection of h_t; "
+                                f"h_t has hidden_size features)")
+            if key not in accepted:
+                raise TypeError(f"{name}.__init__() got an unexpected keyword argument {key!r}")
+
     def _error(self, message):
         return ValueError(f"{type(self).__name__}: {message}")
 
@@ -93,11 +109,7 @@ class RecurrentLayer(Module):
         if x.shape[-1] != self.input_size:
             raise self._error(f"input has feature size {x.shape[-1]} (shape {tuple(x.shape)}) "
                               f"but input_size={self.input_size}")
-        weight = self.weight_ih_l0
-        if x.dtype != weight.dtype:  # numpy would promote silently; PyTorch refuses
-            raise TypeError(f"{type(self).__name__}: input has dtype {x.dtype} but the "
-                            f"parameters are {weight.dtype}; convert one of them "
-                            f"(x.float() / x.double(), or model.float() / model.double())")
+        check_dtype(type(self).__name__, "input", x, self.weight_ih_l0.dtype)
         if x.shape[0 if x.ndim == 2 or not self.batch_first else 1] == 0:
             raise self._error(f"input has no time steps (shape {tuple(x.shape)})")
         if x.ndim == 2:
@@ -121,18 +133,13 @@ class RecurrentLayer(Module):
         if hx is None:
             zero = self.cells[0][0].initial_state(batch_shape)
             return [zero] * count
-        if len(names) > 1:
-            if not isinstance(hx, (tuple, list)) or len(hx) != len(names):
-                raise self._error(f"hx must be a tuple ({', '.join(n + '_0' for n in names)})")
-            parts = tuple(hx)
-        else:
-            parts = (hx,)
+        owner = type(self).__name__
+        parts = state_tuple(owner, hx, [name + "_0" for name in names])
         expected = (count,) + tuple(batch_shape) + (self.hidden_size,)
+        letters = f" (D * num_layers, {'N, ' if batch_shape else ''}H_out)"
         for name, part in zip(names, parts):
-            if not isinstance(part, Tensor) or tuple(part.shape) != expected:
-                shape = tuple(part.shape) if isinstance(part, Tensor) else type(part).__name__
-                raise self._error(f"hx ({name}_0) has shape {shape}, expected {expected} "
-                                  f"(D * num_layers, {'N, ' if batch_shape else ''}H_out)")
+            check_state(owner, f"hx ({name}_0)", part, expected, self.weight_hh_l0.dtype,
+                        letters)
         return [tuple(part[i] for part in parts) for i in range(count)]
 
     # -------------------------------------------------------------- running

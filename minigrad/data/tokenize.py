@@ -43,6 +43,9 @@ def tokenize_corpus(texts, level="word", lower=True):
     Returns:
         list of token lists, one per text.
     """
+    if isinstance(texts, str):
+        raise ValueError("tokenize_corpus: expected a list of texts, got one str (wrap it: "
+                         "tokenize_corpus([text]), or call word_tokenize(text))")
     if level == "word":
         return [word_tokenize(t, lower=lower) for t in texts]
     if level == "char":

@@ -7,6 +7,18 @@ def _check_positive_int(name, value):
         raise ValueError(f"sliding_windows: {name}={value}, expected a positive int")
 
 
+def _check_target_index(target_index, shape):
+    if len(shape) != 2:
+        raise ValueError(f"sliding_windows: target_index needs a (T, F) series, got shape {shape}")
+    features = shape[1]
+    if not isinstance(target_index, (int, np.integer)):
+        raise TypeError(f"sliding_windows: target_index must be an int, got "
+                        f"{type(target_index).__name__}")
+    if not -features <= target_index < features:
+        raise IndexError(f"sliding_windows: target_index={target_index!r} is out of range for a "
+                         f"series of shape {shape}; expected an int in [{-features}, {features})")
+
+
 def sliding_windows(series, input_len, horizon=1, stride=1, target_index=None):
     """Supervised pairs for forecasting: `horizon` future values from `input_len` past ones.
 
@@ -35,9 +47,8 @@ def sliding_windows(series, input_len, horizon=1, stride=1, target_index=None):
     if input_len + horizon > t:
         raise ValueError(f"sliding_windows: input_len + horizon = {input_len + horizon} is longer "
                          f"than the series (T={t}), expected at most T")
-    if target_index is not None and series.ndim != 2:
-        raise ValueError("sliding_windows: target_index needs a (T, F) series, got shape "
-                         f"{series.shape}")
+    if target_index is not None:
+        _check_target_index(target_index, series.shape)
     starts = np.arange(0, t - input_len - horizon + 1, stride)
     x_idx = starts[:, None] + np.arange(input_len)[None, :]
     y_idx = starts[:, None] + input_len + np.arange(horizon)[None, :]

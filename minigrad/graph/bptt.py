@@ -58,15 +58,22 @@ def _region(loss, param):
     """param plus every op outside any time step computed (partly) from it, in
     topological order: the weight's transpose taken once before the loop, the
     input projection of a whole sequence, a cast..."""
-    region, order, timed = {id(param): param}, [], {}
+    region, order, timed, found = {id(param): param}, [], {}, False
     for node in _walk([loss]):
-        if node._prim is None or id(node) == id(param):
+        if id(node) == id(param):
+            found = True
+            continue
+        if node._prim is None:
             continue
         if node.scope not in timed:
             timed[node.scope] = parse_scope(node.scope)["time_step"] is not None
         if not timed[node.scope] and any(id(i) in region for i in node._inputs):
             region[id(node)] = node
             order.append(node)
+    if not found:
+        kind = f"shape {tuple(param.shape)}" if isinstance(param, Tensor) else type(param).__name__
+        raise ValueError(f"per_step_grads: param ({kind}) is not in the graph that "
+                         f"computed the loss (the loss does not depend on it)")
     return region, order
 
 

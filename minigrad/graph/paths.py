@@ -43,7 +43,7 @@ def enumerate_paths(loss, source, max_paths=10_000, graph=None):
         list of (path, product): path = node ids from source to loss, product = float.
     """
     graph = trace(loss) if graph is None else graph
-    start, end = graph.node_id(source), graph.node_id(loss)
+    start, end = _node_id(graph, source, "source"), _node_id(graph, loss, "loss")
     for nid in (start, end):
         if graph.nodes[nid]["shape"] and graph.tensor(nid).data.size != 1:
             raise ValueError(f"enumerate_paths works on scalar graphs; node {nid} "
@@ -67,3 +67,15 @@ def enumerate_paths(loss, source, max_paths=10_000, graph=None):
             product *= derivatives[key]
         result.append(([src for src, _, _ in edge_path] + [end], product))
     return result
+
+
+def _node_id(graph, tensor, argument):
+    """The node id of `tensor`, or a ValueError naming enumerate_paths and the argument."""
+    kind = type(tensor).__name__
+    if isinstance(tensor, Tensor):
+        try:
+            return graph.node_id(tensor)
+        except KeyError:
+            kind = f"shape {tuple(tensor.shape)}"
+    where = "that computed the loss" if argument == "source" else "passed as graph="
+    raise ValueError(f"enumerate_paths: {argument} ({kind}) is not in the graph {where}")

@@ -76,6 +76,9 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
 def _as_list(outputs):
     if isinstance(outputs, Tensor):
         return [outputs]
+    if not isinstance(outputs, (list, tuple)):
+        raise TypeError(f"render: outputs is a {type(outputs).__name__}, not a Tensor, a list "
+                        f"of Tensors or a Graph from mg.trace")
     return list(outputs)
 
 

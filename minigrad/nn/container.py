@@ -7,8 +7,8 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         super().__init__()
-        for i, module in enumerate(modules):
-            self.add_module(str(i), module)
+        for module in modules:
+            self.append(module)
 
     def __len__(self):
         return len(self._modules)
@@ -26,6 +26,11 @@ class Sequential(Module):
         return modules[index]
 
     def append(self, module):
+        if not isinstance(module, Module):
+            hint = ("; pass the modules as separate arguments: Sequential(*modules)"
+                    if isinstance(module, (list, tuple)) else "")
+            raise TypeError(f"Sequential: module {len(self)} is a {type(module).__name__}, "
+                            f"not a Module{hint}")
         self.add_module(str(len(self)), module)
         return self
 

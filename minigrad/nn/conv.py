@@ -3,6 +3,7 @@ import math
 
 from . import functional as F
 from . import init
+from .functional.conv import check_sizes
 from .module import Module
 from .parameter import Parameter
 from ..creation import zeros
@@ -29,6 +30,8 @@ class Conv1d(Module):
         self.stride = _single(stride)
         self.padding = padding if isinstance(padding, str) else _single(padding)
         self.dilation = _single(dilation)
+        check_sizes("Conv1d", kernel_size=self.kernel_size[0], stride=self.stride[0],
+                    dilation=self.dilation[0])
         self.weight = Parameter(zeros(out_channels, in_channels, self.kernel_size[0], dtype=dtype))
         if bias:
             self.bias = Parameter(zeros(out_channels, dtype=dtype))

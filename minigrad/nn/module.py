@@ -5,10 +5,13 @@ in assignment order, so that `named_parameters()` gives stable dotted names.
 Calling a module runs `forward` inside a name scope of the module's attribute
 name, which is what lets graph capture group ops by module.
 """
+import os
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
+from ..grad_mode import no_grad
 from ..scope import name_scope
 from ..source import site_for_module_call
 from ..state import STATE
@@ -161,15 +164,26 @@ class Module:
             fn(module)
         return self
 
-    def to(self, dtype):
-        """Cast every parameter and floating buffer to `dtype` (in place)."""
-        dtype = np.dtype(dtype)
-        for p in self.parameters():
-            p.data = p.data.astype(dtype)
-            p.grad = None
-        for b in self.buffers():
-            if b.data.dtype.kind == "f":
-                b.data = b.data.astype(dtype)
+    def to(self, *args, dtype=None, device=None):
+        """module.to(dtype), module.to("cpu"), module.to("cpu", dtype): in place, with
+        Tensor.to's arguments (CPU only), on every parameter and floating buffer.
+
+        As in PyTorch the dtype must be floating (parameters are trained). Every tensor
+        is converted before any is replaced, so a refused call changes nothing.
+        """
+        tensors = list(self.parameters())
+        tensors += [b for b in self.buffers() if b.data.dtype.kind == "f"]
+        with no_grad():
+            converted = [t.to(*args, dtype=dtype, device=device) for t in tensors]
+        for new in converted:
+            if new.dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__}.to only accepts floating point "
+                                f"dtypes, got {new.dtype}")
+        for t, new in zip(tensors, converted):
+            if new is not t:
+                t.data = new.data
+                if isinstance(t, Parameter):
+                    t.grad = None
         return self
 
     def double(self):
@@ -195,6 +209,12 @@ class Module:
         or unexpected key, and always a wrong shape, raises an error listing every
         problem, and the module is left exactly as it was.
         """
+        if not isinstance(state_dict, Mapping):
+            hint = ""
+            if isinstance(state_dict, (str, os.PathLike)):
+                hint = f"; to load a file: load_state_dict(mg.load({os.fspath(state_dict)!r}))"
+            raise TypeError(f"load_state_dict of {type(self).__name__}: expected a dict of "
+                            f"name -> array, got a {type(state_dict).__name__}{hint}")
         own = OrderedDict(self.named_parameters())
         own.update(self.named_buffers())
         incoming = {k: (v.data if isinstance(v, Tensor) else np.asarray(v))

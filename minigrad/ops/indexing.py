@@ -90,6 +90,15 @@ def getitem(x, index):
 
 @getitem.defexplain
 def getitem_explain(x, index):
+    for part in index if isinstance(index, tuple) else (index,):
+        if part is None or part is Ellipsis or isinstance(part, slice):
+            continue
+        dtype = np.asarray(part).dtype
+        if dtype.kind not in "iub":
+            got = f"an array of {dtype}" if isinstance(part, np.ndarray) else \
+                f"{part!r} ({type(part).__name__})"
+            return (f"indices must be integers, slices, None, Ellipsis, or integer or bool "
+                    f"arrays, got {got}")
     return f"index {index!r} does not fit a tensor of shape {x.shape}"
 
 

@@ -2,8 +2,22 @@
 import numpy as np
 
 from ..registry import primitive, wants
+from ..tensor import Tensor
 from .indexing import getitem
 from .shape import wrap_dim
+
+
+def checked_tensors(op, tensors, axis, new_axis=False):
+    """The tensors given to concat / stack (`op`), as a tuple, once checked: a non-empty
+    sequence, and `axis` in range for them (up to ndim for stack's new axis)."""
+    if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"{op}: expected a sequence of tensors, got a {type(tensors).__name__}; "
+                        f"write {op}([a, b]), not {op}(a, b)")
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    wrap_dim(op, axis, np.shape(tensors[0]), extra=int(new_axis))
+    return tensors
 
 
 @primitive("concat")
@@ -56,6 +70,9 @@ def split(x, split_size_or_sections, axis=0, *, dim=None):
     ax = wrap_dim("split", axis, x.shape)
     n = x.shape[ax]
     if isinstance(split_size_or_sections, int):
+        if split_size_or_sections < 1:
+            raise ValueError(f"split: split_size must be at least 1, got "
+                             f"{split_size_or_sections}")
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections:
             sizes.append(n % split_size_or_sections)
@@ -77,6 +94,8 @@ def chunk(x, chunks, axis=0, *, dim=None):
         axis = dim
     if x.ndim == 0:
         raise ValueError("chunk: expects a tensor with at least one dimension, got a 0-d tensor")
+    if chunks < 1:
+        raise ValueError(f"chunk: chunks must be at least 1, got {chunks}")
     n = x.shape[wrap_dim("chunk", axis, x.shape)]
     size = -(-n // chunks)
     return split(x, size, axis)

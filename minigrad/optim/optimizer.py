@@ -3,8 +3,11 @@
 Updates are numpy, in place on `p.data`, outside any graph. Subclasses implement
 `step()` by visiting `self._params_with_grad()`.
 """
+from collections.abc import Mapping
+
 import numpy as np
 
+from ..nn.module import Module
 from ..tensor import Tensor
 
 
@@ -22,6 +25,10 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got a Tensor")
+        if isinstance(params, Module):
+            raise TypeError(f"{type(self).__name__}: params is a {type(params).__name__} (a "
+                            f"Module); pass its parameters: {type(self).__name__}("
+                            f"model.parameters(), ...)")
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -100,6 +107,14 @@ class Optimizer:
         array of the wrong shape) is listed in one ValueError, and the optimizer is
         left as it was.
         """
+        expected = (f"load_state_dict of {type(self).__name__}: expected what "
+                    f"optimizer.state_dict() gives, a dict with keys 'state' and 'param_groups'")
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{expected}; got a {type(state_dict).__name__} (to load a file: "
+                            f"load_state_dict(mg.load(path)))")
+        if "param_groups" not in state_dict:
+            raise ValueError(f"{expected}; got keys {list(state_dict)[:4]} (a model's state "
+                             f"dict goes to model.load_state_dict)")
         groups = _as_list(state_dict["param_groups"])
         # (an optimizer that has not stepped saves an empty "state", which mg.save drops)
         saved_state = {int(k): v for k, v in dict(state_dict.get("state", {})).items()}

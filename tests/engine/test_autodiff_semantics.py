@@ -71,7 +71,8 @@ def test_retain_grad_on_a_non_leaf():
     other = x * 2
     (h * h).sum().backward()
     np.testing.assert_allclose(h.grad.numpy(), [6.0, -6.0])
-    assert other.grad is None           # non-leaves keep no grad unless asked
+    with pytest.warns(UserWarning, match=r"retain_grad\(\)"):
+        assert other.grad is None       # non-leaves keep no grad unless asked (warns)
     assert not h.is_leaf and x.is_leaf
 
 

@@ -8,12 +8,20 @@ from ...functions import concat
 from ...tensor import Tensor
 
 
-def output_length(length, kernel_size, stride, dilation, ceil_mode=False):
+def check_sizes(op, **sizes):
+    """Raise a ValueError naming `op` and the argument when a size is below 1."""
+    for name, size in sizes.items():
+        if size < 1:
+            raise ValueError(f"{op}: {name} must be at least 1, got {size}")
+
+
+def output_length(op, length, kernel_size, stride, dilation, ceil_mode=False):
     """Windows of `kernel_size` (spread by `dilation`) that fit in `length` at `stride`."""
+    check_sizes(op, kernel_size=kernel_size, stride=stride, dilation=dilation)
     span = dilation * (kernel_size - 1) + 1
     if length < span:
-        raise ValueError(f"the input (length {length} after padding) is shorter than the "
-                         f"kernel's span {span}")
+        raise ValueError(f"{op}: the input (length {length} after padding) is shorter than "
+                         f"the kernel's span {span}")
     steps = -(-(length - span) // stride) if ceil_mode else (length - span) // stride
     return steps + 1
 
@@ -37,7 +45,7 @@ def unfold1d(input, kernel_size, stride=1, dilation=1, length_out=None):
     The gather's VJP scatter-adds, so overlapping windows sum their gradients.
     """
     if length_out is None:
-        length_out = output_length(input.shape[-1], kernel_size, stride, dilation)
+        length_out = output_length("unfold1d", input.shape[-1], kernel_size, stride, dilation)
     index = np.arange(length_out)[:, None] * stride + np.arange(kernel_size)[None, :] * dilation
     return input[(Ellipsis, index)]
 
@@ -78,7 +86,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1):
         left, right = _same_padding(kernel_size, stride, dilation)
     else:
         left = right = int(padding)
-    cols = unfold1d(pad1d(input, left, right), kernel_size, stride, dilation)  # (N, C, L_out, K)
+    padded = pad1d(input, left, right)
+    length_out = output_length("conv1d", padded.shape[-1], kernel_size, stride, dilation)
+    cols = unfold1d(padded, kernel_size, stride, dilation, length_out)  # (N, C, L_out, K)
     n, _, length_out, _ = cols.shape
     rows = cols.permute(0, 2, 1, 3).reshape(n, length_out, in_channels * kernel_size)
     out = rows @ weight.reshape(out_channels, in_channels * kernel_size).mT  # (N, L_out, C_out)

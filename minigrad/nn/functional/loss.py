@@ -4,9 +4,13 @@ that stays finite for inputs of magnitude 1e4.
 
 Shape letters: N batch, C classes, d1..dk extra dimensions (e.g. sequence length L).
 """
+import sys
+import warnings
+
 import numpy as np
 
 from ...registry import as_tensor_like
+from ...source import is_internal_code
 from ...tensor import Tensor
 from .activation import log_softmax
 
@@ -16,6 +20,14 @@ REDUCTIONS = ("mean", "sum", "none")
 def _check_reduction(reduction):
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _warn_at_user_line(message):
+    """A UserWarning attributed to the first frame outside minigrad (the user's call)."""
+    frame, level = sys._getframe(0), 1
+    while frame.f_back is not None and is_internal_code(frame.f_code):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _classes_last(input):
@@ -38,11 +50,21 @@ def _target_array(input, target):
     return target
 
 
-def _picked_weights(target, valid, weight, dtype):
-    """Per-element weight w[target] (1 without `weight`), 0 where the target is ignored."""
+def _class_weights(op, weight, num_classes, dtype):
+    """`weight` as a (C,) array of `dtype` (None stays None), its length checked."""
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if w.shape != (num_classes,):
+        raise ValueError(f"{op}: weight should be defined either for all {num_classes} "
+                         f"classes or no classes, but got a weight of shape {w.shape}")
+    return w
+
+
+def _picked_weights(target, valid, class_w, dtype):
+    """Per-element weight w[target] (1 without `class_w`), 0 where the target is ignored."""
     safe = np.where(valid, target, 0)
-    w = np.ones(target.shape, dtype=dtype) if weight is None else \
-        np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)[safe]
+    w = np.ones(target.shape, dtype=dtype) if class_w is None else class_w[safe]
     return (w * valid).astype(dtype)
 
 
@@ -82,7 +104,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if bad.any():
         raise IndexError(f"nll_loss: target {flat[bad][0]} is out of bounds for "
                          f"{num_classes} classes")
-    w = _picked_weights(flat, valid, weight, input.dtype)
+    class_w = _class_weights("nll_loss", weight, num_classes, input.dtype)
+    w = _picked_weights(flat, valid, class_w, input.dtype)
     picked = rows[np.arange(flat.shape[0]), np.where(valid, flat, 0)]
     losses = -picked * Tensor._constant(w)
     if reduction == "none":
@@ -117,8 +140,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     class_axis = 1 if input.ndim >= 2 else 0
     logp = log_softmax(input, dim=class_axis)
     num_classes = input.shape[class_axis]
-    class_w = None if weight is None else \
-        np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    class_w = _class_weights("cross_entropy", weight, num_classes, input.dtype)
     if isinstance(target, Tensor) and target.dtype.kind == "f" or \
             isinstance(target, np.ndarray) and target.dtype.kind == "f":
         return _cross_entropy_soft(logp, target, class_w, reduction, label_smoothing)
@@ -132,7 +154,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     smooth = -weighted.sum(axis=-1) * Tensor._constant(valid.astype(input.dtype))
     if reduction == "none":
         smooth = smooth.reshape(nll.shape)
-    denominator = float(_picked_weights(flat, valid, weight, input.dtype).sum())
+    denominator = float(_picked_weights(flat, valid, class_w, input.dtype).sum())
     smooth = _reduce(smooth, denominator, reduction)
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
 
@@ -163,6 +185,11 @@ def mse_loss(input, target, reduction="mean"):
     """Mean squared error: l = (x - y)^2, elementwise, then reduced."""
     _check_reduction(reduction)
     target = as_tensor_like(target, (input,))
+    if target.shape != input.shape:  # as PyTorch: broadcasting here is rarely meant
+        _warn_at_user_line(f"mse_loss: using a target size {target.shape} that is different "
+                           f"to the input size {input.shape}; this will likely lead to "
+                           f"incorrect results due to broadcasting. Please ensure they "
+                           f"have the same size.")
     diff = input - target
     squares = diff * diff
     return _reduce(squares, float(squares.data.size), reduction)

@@ -8,13 +8,14 @@ from ...tensor import Tensor
 from .conv import output_length, pad1d, unfold1d
 
 
-def _geometry(length, kernel_size, stride, padding, dilation, ceil_mode):
+def _geometry(op, length, kernel_size, stride, padding, dilation, ceil_mode):
     """Output length and the extra right padding that ceil_mode's last window needs."""
     stride = kernel_size if stride is None else stride
     if padding > kernel_size // 2:
-        raise ValueError(f"pad should be at most half of the kernel size, got padding="
+        raise ValueError(f"{op}: pad should be at most half of the kernel size, got padding="
                          f"{padding} and kernel_size={kernel_size}")
-    length_out = output_length(length + 2 * padding, kernel_size, stride, dilation, ceil_mode)
+    length_out = output_length(op, length + 2 * padding, kernel_size, stride, dilation,
+                               ceil_mode)
     if ceil_mode and (length_out - 1) * stride >= length + padding:
         length_out -= 1  # the last window must start inside the input or the left padding
     needed = (length_out - 1) * stride + dilation * (kernel_size - 1) + 1
@@ -31,8 +32,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Returns:
         (N, C, L_out) with L_out = floor_or_ceil((L + 2p - dilation*(K-1) - 1) / stride) + 1.
     """
-    stride, length_out, extra = _geometry(input.shape[-1], kernel_size, stride, padding,
-                                          dilation, ceil_mode)
+    stride, length_out, extra = _geometry("max_pool1d", input.shape[-1], kernel_size, stride,
+                                          padding, dilation, ceil_mode)
     lowest = np.finfo(input.dtype).min  # finite, so that anomaly mode does not trip on it
     padded = pad1d(input, padding, padding + extra, value=lowest)
     return unfold1d(padded, kernel_size, stride, dilation, length_out).amax(dim=-1)
@@ -51,7 +52,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         (N, C, L_out).
     """
     length = input.shape[-1]
-    stride, length_out, extra = _geometry(length, kernel_size, stride, padding, 1, ceil_mode)
+    stride, length_out, extra = _geometry("avg_pool1d", length, kernel_size, stride, padding, 1,
+                                          ceil_mode)
     padded = pad1d(input, padding, padding + extra, value=0.0)
     sums = unfold1d(padded, kernel_size, stride, 1, length_out).sum(axis=-1)
     starts = np.arange(length_out) * stride - padding  # in input coordinates

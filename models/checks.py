@@ -1,0 +1,49 @@
+"""Argument checks shared by the cells, the layers and the Jordan RNN.
+
+Each names its owner (the class the user called: "LSTMCell", "GRU", "JordanRNN")
+and the argument, so a bad state never reaches the matmuls as a raw shape error.
+"""
+from minigrad import Tensor
+
+
+def describe(value):
+    """'a Tensor of shape (2, 4)', 'a tuple of 3 (Tensor, Tensor, Tensor)', 'a float'."""
+    if isinstance(value, Tensor):
+        return f"a Tensor of shape {tuple(value.shape)}"
+    if isinstance(value, (tuple, list)):
+        kinds = ", ".join(type(v).__name__ for v in value)
+        return f"a {type(value).__name__} of {len(value)} ({kinds})"
+    return f"a {type(value).__name__}"
+
+
+def state_tuple(owner, hx, names):
+    """`hx` as a tuple of state parts, one per name: hx itself for a one-part state
+    (h), a tuple or list of exactly len(names) entries otherwise ((h, c) for an LSTM).
+    Checked by type, not by unpacking: unpacking a tensor would split its rows."""
+    if len(names) == 1:
+        return (hx,)
+    if not isinstance(hx, (tuple, list)) or len(hx) != len(names):
+        raise ValueError(f"{owner}: hx must be a tuple ({', '.join(names)}), got {describe(hx)}")
+    return tuple(hx)
+
+
+def check_dtype(owner, what, tensor, dtype):
+    """TypeError unless `tensor` has the parameters' dtype: numpy would promote the
+    whole computation silently; PyTorch refuses."""
+    if tensor.dtype != dtype:
+        raise TypeError(f"{owner}: {what} has dtype {tensor.dtype} but the parameters are "
+                        f"{dtype}; convert one of them (.float() / .double(), or "
+                        f"model.float() / model.double())")
+
+
+def check_state(owner, what, state, expected_shape, dtype, letters=""):
+    """ValueError unless `state` is a Tensor of `expected_shape` (`letters` spells the
+    shape out, e.g. " (N, H)"); TypeError unless it has the parameters' `dtype`."""
+    if not isinstance(state, Tensor):
+        raise ValueError(f"{owner}: {what} has shape {type(state).__name__}, expected "
+                         f"{tuple(expected_shape)}{letters}; pass one Tensor, not "
+                         f"{describe(state)}")
+    if tuple(state.shape) != tuple(expected_shape):
+        raise ValueError(f"{owner}: {what} has shape {tuple(state.shape)}, expected "
+                         f"{tuple(expected_shape)}{letters}")
+    check_dtype(owner, what, state, dtype)
