@@ -449,17 +449,11 @@ def per_step_grads_peak(name):
     return peak
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "per_step_grads of a weight used before the time loop (weight_ih, biases: the input "
-    "projection of the whole sequence, sliced per step) is quadratic in T, in time and "
-    "memory: graph/bptt.py:_StepCollector lacks takes_slice_gradients, so the engine "
-    "(autograd.run_backward) scatters each step's slice gradient into a full (T, N, G*H) "
-    "array and the collector keeps all T of them; then bptt.py:_pull_back replays the "
-    "whole-sequence projection once per step. RNN T = 2k / 4k / 8k / 16k: 0.45 / 1.1 / "
-    "3.0 / 13.4 s and 0.11 / 0.24 / 0.62 / 2.25 GB RSS; T = 100k would need ~160 GB"))
 def test_per_step_grads_of_the_input_weight_has_linear_memory():
-    # T = 1,500: the quadratic version peaks at ~36 MB traced (T^2 * 2 * 8 bytes),
-    # weight_hh at the same T (the control above) at ~1.5 MB
+    # T = 1,500: the quadratic version (slice gradients scattered to full size, the
+    # whole projection replayed per step) peaked at ~36 MB traced (T^2 * 2 * 8 bytes);
+    # weight_hh at the same T (the control above) at ~1.5 MB. Now the collector keeps
+    # slice gradients and graph/step_replay.py replays row t only
     peak = per_step_grads_peak("weight_ih_l0")
     assert peak < PER_STEP_PEAK_BOUND, f"peak {peak / 2 ** 20:.1f} MB for T = {PER_STEP_T}"
 

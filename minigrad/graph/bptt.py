@@ -8,7 +8,9 @@ shared weight is a sum over the time steps where it is used:
 `per_step_grads` returns those terms, one per step, read off the engine's edge
 gradients (an observer on the backward pass; ops outside the time steps that sit
 between the weight and its uses, such as W_hh.T taken once before the loop, are
-replayed on their own so their gradient can be split by step); `hidden_grad_norms` returns
+replayed on their own so their gradient can be split by step; the input projection
+of a whole sequence is replayed at row t only, so T steps cost O(T), see
+step_replay.py); `hidden_grad_norms` returns
 ||dL/dh_t|| (the quantity that vanishes or explodes); `enumerate_paths` (paths.py)
 lists, on small scalar graphs, every path from a weight to the loss with the
 product of local derivatives along it.
@@ -17,8 +19,10 @@ import numpy as np
 
 from ..autograd import grad as _grad
 from ..grad_mode import enable_grad
+from ..ops.indexing import scatter_add_into
 from ..tensor import Tensor
 from .capture import _walk, observing, parse_scope
+from .step_replay import plan_rows, pull_back_rows
 from .paths import enumerate_paths  # noqa: F401  (part of mg.bptt)
 
 __all__ = ["per_step_grads", "hidden_grad_norms", "enumerate_paths"]
@@ -26,11 +30,16 @@ __all__ = ["per_step_grads", "hidden_grad_norms", "enumerate_paths"]
 
 class _StepCollector:
     """Observer keeping the gradients that enter `region` (param and the untimed ops
-    computed from it) from an op scoped at a time step, summed per (step, tensor)."""
+    computed from it) from an op scoped at a time step, per (step, tensor): a list of
+    (index, gradient) parts, index None for a gradient of the whole tensor, or the
+    index of a slice x[index] for the gradient of that slice alone (the engine hands
+    slices their own gradient: T steps keep O(T) numbers, not T tensor-sized ones)."""
+
+    takes_slice_gradients = True
 
     def __init__(self, region):
         self.region = region
-        self.terms = {}           # step -> {id(tensor): (tensor, summed gradient array)}
+        self.terms = {}           # step -> {id(tensor): (tensor, [(index, gradient)])}
         self._steps = {}
 
     def on_node(self, node, grad):
@@ -42,10 +51,10 @@ class _StepCollector:
         step = self._step_of(node)
         if step is None:
             return                # an op inside the region: the pull-back covers it
-        bucket = self.terms.setdefault(step, {})
-        previous = bucket.get(id(input))
-        value = np.asarray(grad.data)
-        bucket[id(input)] = (input, value if previous is None else previous[1] + value)
+        # the engine passes a slice's own gradient for ops that add it in place
+        index = node._attrs["index"] if node._prim.vjp_into is not None else None
+        parts = self.terms.setdefault(step, {}).setdefault(id(input), (input, []))[1]
+        parts.append((index, np.asarray(grad.data)))
 
     def _step_of(self, node):
         step = self._steps.get(node.scope, -1)
@@ -143,9 +152,54 @@ def per_step_grads(loss, param, gradient=None, outside="error"):
 
 
 def _pull_back_or_direct(param, order, frontier):
-    if len(frontier) == 1 and id(param) in frontier:   # used directly: nothing to replay
-        return np.asarray(frontier[id(param)][1], dtype=np.float64)
-    return _pull_back(param, order, frontier)
+    """One step's term from its frontier ({id: (tensor, [(index, gradient)])})."""
+    if len(frontier) == 1 and id(param) in frontier and \
+            all(index is None for index, _ in frontier[id(param)][1]):
+        return sum(np.asarray(g, dtype=np.float64) for _, g in frontier[id(param)][1])
+    term = _pull_back_one_row(param, order, frontier)
+    if term is not None:
+        return term
+    return _pull_back(param, order, {key: (tensor, _dense(tensor, parts))
+                                     for key, (tensor, parts) in frontier.items()})
+
+
+def _pull_back_one_row(param, order, frontier):
+    """The term from row t of the whole-sequence ops alone (step_replay.py), when the
+    step's slices all index one int row t; None otherwise."""
+    row_seeds, whole_seeds, rows = {}, {}, set()
+    for key, (tensor, parts) in frontier.items():
+        indexes = {_int_or_none(index) for index, _ in parts if index is not None}
+        if any(index is None for index, _ in parts):
+            if indexes:
+                return None
+            whole_seeds[key] = _dense(tensor, parts)
+            continue
+        if None in indexes or len(indexes) != 1:
+            return None
+        rows |= indexes
+        row_seeds[key] = sum(np.asarray(g) for _, g in parts)
+    if len(rows) != 1:
+        return None
+    plan = plan_rows(param, order, row_seeds, whole_seeds)
+    if plan is None:
+        return None
+    return pull_back_rows(param, order, plan, rows.pop(), row_seeds, whole_seeds)
+
+
+def _int_or_none(index):
+    return int(index) if isinstance(index, (int, np.integer)) and \
+        not isinstance(index, bool) else None
+
+
+def _dense(tensor, parts):
+    """The gradient of the whole tensor from its parts (slices scattered into zeros)."""
+    total = np.zeros(tensor.shape, dtype=np.result_type(*[g for _, g in parts]))
+    for index, g in parts:
+        if index is None:
+            total += g
+        else:
+            scatter_add_into(total, index, g)
+    return total
 
 
 def hidden_grad_norms(loss, states, gradient=None):

@@ -281,3 +281,45 @@ def test_per_step_grads_param_used_directly_and_through_an_untimed_transpose():
         expected[t] = np.outer(hs[t], delta) + np.outer(delta, hs[t])
         dh = (data.T + data).T @ delta
     np.testing.assert_allclose(terms, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("lengths", [None, [5, 3]])
+def test_row_replay_of_the_input_projection_matches_the_whole_replay(monkeypatch, lengths):
+    """A weight used before the loop (the projection of the whole sequence, sliced per
+    step) is pulled back through row t alone (graph/step_replay.py); pulling the slice's
+    gradient back through the whole-sequence ops must give the same terms."""
+    import models
+    from minigrad.graph import bptt
+    mg.manual_seed(1)
+    gru = models.GRU(3, 2, num_layers=2, bidirectional=True, batch_first=True).double()
+    output, _ = gru(mg.tensor(np.random.default_rng(1).normal(size=(2, 5, 3))),
+                    lengths=lengths)
+    loss = (output * output).sum()
+    names = [n for n, _ in gru.named_parameters() if "_ih_" in n]
+    rows = {n: mg.bptt.per_step_grads(loss, getattr(gru, n)) for n in names}
+    replays = []
+    original = bptt._pull_back_one_row
+    monkeypatch.setattr(bptt, "_pull_back_one_row",
+                        lambda *args: replays.append(original(*args)))  # always None
+    for name in names:
+        whole = mg.bptt.per_step_grads(loss, getattr(gru, name))
+        np.testing.assert_allclose(rows[name], whole, rtol=1e-10, atol=1e-14, err_msg=name)
+    assert replays and all(term is not None for term in replays)  # the row path ran
+
+
+def test_an_op_mixing_time_rows_falls_back_to_the_whole_replay():
+    """softmax over the time axis mixes rows: row t cannot be replayed alone, and the
+    terms still sum to the gradient."""
+    rng = np.random.default_rng(2)
+    W = mg.tensor(rng.normal(size=(3, 2)), requires_grad=True, dtype=mg.float64)
+    x = mg.tensor(rng.normal(size=(4, 2)), dtype=mg.float64)
+    mixed = (x @ W.T).softmax(axis=0)          # (4, 3), outside any time step
+    h = mg.zeros(3, dtype=mg.float64)
+    for t in range(4):
+        with mg.name_scope(f"t{t}"):
+            h = (h + mixed[t]).tanh()
+    loss = (h * h).sum()
+    terms = mg.bptt.per_step_grads(loss, W)
+    (full,) = mg.grad(loss, W)
+    assert terms.shape == (4, 3, 2)
+    np.testing.assert_allclose(terms.sum(axis=0), full.data, rtol=1e-10, atol=1e-14)
