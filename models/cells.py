@@ -146,8 +146,8 @@ class RNNCell(RecurrentCell):
         return step
 
     def extra_repr(self):
-        text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text + ", nonlinearity='relu'"
+        text = super().extra_repr()  # torch shows relu only, unquoted
+        return text if self.nonlinearity == "tanh" else text + ", nonlinearity=relu"
 
 
 class LSTMCell(RecurrentCell):

@@ -33,22 +33,46 @@ class Module:
 
     # ----------------------------------------------------------- registration
     def __setattr__(self, name, value):
+        """Register Parameters and Modules as torch does: re-assigning a registered name
+        keeps its place in the listing (Sequential's order); a registered parameter,
+        child or buffer only takes a value of its own kind or None (TypeError otherwise)."""
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attribute {name!r}")
-        if name in self._buffers and (value is None or isinstance(value, Tensor)
-                                      and not isinstance(value, Parameter)):
-            self._buffers[name] = value  # a buffer stays a buffer when reassigned (as torch)
-            object.__setattr__(self, name, value)
-            return
-        for registry in (self._parameters, self._modules, self._buffers):
-            registry.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        registry = self._registry_for(name, value)
+        for other in (self._parameters, self._modules, self._buffers):
+            if other is not registry:
+                other.pop(name, None)
+        if registry is not None:
+            registry[name] = value  # an existing key keeps its position
+        if isinstance(value, Module):
             object.__setattr__(value, "_scope_name", name)
         object.__setattr__(self, name, value)
+
+    def _registry_for(self, name, value):
+        """The ordered dict that `value` goes into under `name` (None: a plain attribute).
+        A registered name keeps its kind: only a value of that kind or None may replace it,
+        except that a Parameter or a Module may take a buffer's name (torch's rules)."""
+        if isinstance(value, Parameter):
+            return self._parameters
+        if name in self._parameters:
+            return self._same_kind_or_none(self._parameters, name, value, (), "parameter",
+                                           "minigrad.nn.Parameter")
+        if isinstance(value, Module):
+            return self._modules
+        if name in self._modules:
+            return self._same_kind_or_none(self._modules, name, value, (), "child module",
+                                           "minigrad.nn.Module")
+        if name in self._buffers:
+            return self._same_kind_or_none(self._buffers, name, value, Tensor, "buffer",
+                                           "minigrad.Tensor")
+        return None
+
+    def _same_kind_or_none(self, registry, name, value, kind, what, expected):
+        if value is None or isinstance(value, kind):
+            return registry
+        raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} as "
+                        f"{what} {name!r} ({expected} or None expected)")
 
     def __delattr__(self, name):
         for registry in (self._parameters, self._modules, self._buffers):
@@ -56,11 +80,12 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
-        if param is None:
-            self._parameters.pop(name, None)
-            object.__setattr__(self, name, None)
-        else:
-            setattr(self, name, param)
+        """Register `param` (a Parameter, or None: a parameter slot left empty) as `name`."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign a {type(param).__name__} as "
+                            f"parameter {name!r} (minigrad.nn.Parameter or None expected)")
+        self._parameters[name] = param
+        setattr(self, name, param)
 
     def register_buffer(self, name, tensor):
         """A tensor that is part of the state (saved, loaded) but not trained."""
@@ -70,6 +95,15 @@ class Module:
         self._buffers[name] = tensor
 
     def add_module(self, name, module):
+        """Register `module` (a Module, or None: an empty slot) as the child `name`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} is a {type(module).__name__}, not a Module")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: a module name must be a non-empty string without "
+                           f"'.', got {name!r}")
+        if hasattr(self, name) and name not in self._modules:  # e.g. ModuleDict's "keys"
+            raise KeyError(f"add_module: attribute {name!r} already exists")
+        self._modules[name] = module
         setattr(self, name, module)
 
     # -------------------------------------------------------------- calling
@@ -87,21 +121,30 @@ class Module:
             state.user_site = outer_site
 
     # ------------------------------------------------------------ traversal
+    # As torch: a module, parameter or buffer reached under several names is listed once,
+    # under its first name (remove_duplicate=True); state_dict lists it under every name.
     def named_children(self):
-        return iter(self._modules.items())
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
     def children(self):
-        return iter(self._modules.values())
+        for _, child in self.named_children():
+            yield child
 
-    def named_modules(self, prefix=""):
-        """(dotted name, module) for this module and every descendant, without recursion."""
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, in pre-order,
+        without recursion."""
         seen = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
             yield name, module
             children = [(f"{name}.{child_name}" if name else child_name, child)
                         for child_name, child in module._modules.items() if child is not None]
@@ -111,32 +154,42 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix="", recurse=True):
+    def _named_members(self, registry, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, tensor) from the `registry` ("_parameters" or "_buffers") of
+        this module, and of every descendant with `recurse`, skipping None."""
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
-            for name, param in module._parameters.items():
-                if param is None or id(param) in seen:
+            for name, member in getattr(module, registry).items():
+                if member is None or remove_duplicate and id(member) in seen:
                     continue
-                seen.add(id(param))
-                full = f"{module_name}.{name}" if module_name else name
-                if param.name is None:
-                    param.name = full
-                yield full, param
+                seen.add(id(member))
+                yield (f"{module_name}.{name}" if module_name else name), member
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        for full, param in self._named_members("_parameters", prefix, recurse, remove_duplicate):
+            if param.name is None:
+                param.name = full
+            yield full, param
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix=""):
-        for module_name, module in self.named_modules(prefix):
-            for name, buf in module._buffers.items():
-                if buf is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), buf
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self):
-        for _, buf in self.named_buffers():
+    def buffers(self, recurse=True):
+        for _, buf in self.named_buffers(recurse=recurse):
             yield buf
+
+    def _named_state(self):
+        """(dotted name, tensor) in torch's state_dict order: module by module in pre-order,
+        each module's parameters then its buffers; shared ones under every name."""
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            for registry in ("_parameters", "_buffers"):
+                yield from module._named_members(registry, module_name, recurse=False,
+                                                 remove_duplicate=False)
 
     # ---------------------------------------------------------------- modes
     def train(self, mode=True):
@@ -160,8 +213,16 @@ class Module:
                 p.grad = Tensor._constant(np.zeros_like(p.data))
 
     def apply(self, fn):
-        for module in list(self.modules())[::-1]:
-            fn(module)
+        """fn(m) for every module of each child's subtree, child by child, then fn(self)
+        (torch's order), without recursion."""
+        stack = [(self, False)]
+        while stack:
+            module, children_done = stack.pop()
+            if children_done:
+                fn(module)
+            else:
+                stack.append((module, True))
+                stack.extend((child, False) for child in reversed(list(module.children())))
         return self
 
     def to(self, *args, dtype=None, device=None):
@@ -182,8 +243,8 @@ class Module:
         for t, new in zip(tensors, converted):
             if new is not t:
                 t.data = new.data
-                if isinstance(t, Parameter):
-                    t.grad = None
+                if isinstance(t, Parameter) and t.grad is not None:  # as torch: converted
+                    t.grad = Tensor._constant(t.grad.data.astype(new.dtype))
         return self
 
     def double(self):
@@ -194,13 +255,14 @@ class Module:
 
     # ---------------------------------------------------------------- state
     def state_dict(self):
-        """Ordered dotted name -> numpy array copy, for every parameter and buffer."""
-        state = OrderedDict()
-        for name, p in self.named_parameters():
-            state[name] = np.array(p.data, copy=True)
-        for name, b in self.named_buffers():
-            state[name] = np.array(b.data, copy=True)
-        return state
+        """Ordered dotted name -> numpy array copy, for every parameter and buffer, in
+        torch's order and under every name of a shared (tied) one, as torch saves it.
+
+        Unlike torch, whose values share memory with the parameters, these are copies:
+        a saved state does not change as training goes on.
+        """
+        return OrderedDict((name, np.array(t.data, copy=True))
+                           for name, t in self._named_state())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays (or Tensors) from `state_dict` into this module's parameters.
@@ -215,8 +277,7 @@ class Module:
                 hint = f"; to load a file: load_state_dict(mg.load({os.fspath(state_dict)!r}))"
             raise TypeError(f"load_state_dict of {type(self).__name__}: expected a dict of "
                             f"name -> array, got a {type(state_dict).__name__}{hint}")
-        own = OrderedDict(self.named_parameters())
-        own.update(self.named_buffers())
+        own = OrderedDict(self._named_state())
         incoming = {k: (v.data if isinstance(v, Tensor) else np.asarray(v))
                     for k, v in state_dict.items()}
         missing = [k for k in own if k not in incoming]
@@ -252,10 +313,12 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = [f"{type(self).__name__}({self.extra_repr()}"]
-        if self._modules:
-            for name, child in self._modules.items():
-                body = repr(child).replace("\n", "\n  ")
-                lines.append(f"  ({name}): {body}")
-            return "\n".join(lines) + "\n)"
-        return lines[0] + ")"
+        """As torch: `Name(extra)` on one line, else the extra_repr's lines and then
+        `(name): child` lines, each indented by two spaces."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                    for name, child in self._modules.items()]
+        if not children and len(lines) <= 1:
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"

@@ -9,6 +9,7 @@ from .optimizer import Optimizer
 class Adam(Optimizer):
     r"""PyTorch's Adam update, at step t for parameter p with gradient g:
 
+        g <- -g  if maximize
         g <- g + weight_decay * p
         m <- b1 * m + (1 - b1) * g
         v <- b2 * v + (1 - b2) * g^2
@@ -19,12 +20,13 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False):
+                 amsgrad=False, *, maximize=False):
         if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"invalid {type(self).__name__} option: lr={lr}, betas={betas}, "
                              f"eps={eps}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad))
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
 
     def _update(self, group, p, grad, state):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -62,5 +64,5 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -60,12 +60,14 @@ class Optimizer:
                     p.grad = Tensor._constant(np.zeros_like(p.data))
 
     def _params_with_grad(self):
-        """(group, parameter, its gradient as a numpy array, its state dict) for each update."""
+        """(group, parameter, its gradient as a numpy array, its state dict) for each update;
+        the gradient is negated in a group with maximize=True (gradient ascent, as torch)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                yield group, p, p.grad.data, self.state.setdefault(p, {})
+                grad = -p.grad.data if group.get("maximize") else p.grad.data
+                yield group, p, grad, self.state.setdefault(p, {})
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns closure() if given."""

@@ -7,6 +7,7 @@ from .optimizer import Optimizer
 class RMSprop(Optimizer):
     r"""PyTorch's RMSprop update, for parameter p with gradient g:
 
+        g <- -g  if maximize
         g <- g + weight_decay * p
         s <- alpha * s + (1 - alpha) * g^2
         if centered: a <- alpha * a + (1 - alpha) * g;  d = sqrt(s - a^2) + eps
@@ -16,12 +17,12 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False):
+                 centered=False, *, maximize=False):
         if lr < 0 or eps < 0 or momentum < 0 or alpha < 0 or weight_decay < 0:
             raise ValueError(f"invalid RMSprop option: lr={lr}, alpha={alpha}, eps={eps}, "
                              f"momentum={momentum}, weight_decay={weight_decay}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered, maximize=maximize))
 
     def _update(self, group, p, grad, state):
         alpha = group["alpha"]

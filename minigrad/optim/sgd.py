@@ -7,6 +7,7 @@ from .optimizer import Optimizer
 class SGD(Optimizer):
     r"""PyTorch's SGD update, for each parameter p with gradient g:
 
+        g <- -g  if maximize
         g <- g + weight_decay * p
         if momentum != 0:
             b <- g                                   (first step)
@@ -16,14 +17,15 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False):
+                 nesterov=False, *, maximize=False):
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise ValueError(f"invalid SGD option: lr={lr}, momentum={momentum}, "
                              f"weight_decay={weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
 
     def _update(self, group, p, grad, state):
         if group["weight_decay"]:

@@ -53,6 +53,13 @@ def test_clip_grad_norm_nonfinite():
     assert np.isinf(float(clip_grad_norm_(a, 1.0)))
 
 
+@pytest.mark.parametrize("norm_type", [2.0, float("inf")])
+def test_clip_grad_norm_nan_total_makes_every_gradient_nan(norm_type):
+    a, b = params_with_grads([1.0, np.nan], [2.0])  # the NaN last: max() would skip it
+    assert np.isnan(float(clip_grad_norm_([a, b], 1.0, norm_type=norm_type)))
+    assert np.isnan(a.grad.data).all() and np.isnan(b.grad.data).all()
+
+
 def test_clip_grad_value():
     a, b = params_with_grads([-3.0, 0.5, 2.0], [[0.1, -0.2]])
     clip_grad_value_([a, b], 1.0)

@@ -120,10 +120,40 @@ def test_pools_gradcheck():
 def test_max_pool_padding_never_gets_gradient_and_must_be_small():
     x = mg.tensor(-np.ones((1, 1, 4)), requires_grad=True, dtype=mg.float64)
     F.max_pool1d(x, 2, 1, 1).sum().backward()
-    # 5 windows, the padding takes no share; tied entries share a window equally
-    np.testing.assert_allclose(x.grad.data, [[[1.5, 1.0, 1.0, 1.5]]])
+    # 5 windows, the padding takes no share; a tie goes to the window's first maximum
+    np.testing.assert_allclose(x.grad.data, [[[2.0, 1.0, 1.0, 1.0]]])
     with pytest.raises(ValueError):
         F.max_pool1d(x, 2, 1, 2)
+
+
+def test_max_pool_gradient_on_ties_goes_to_the_first_maximum_of_each_window():
+    x = mg.tensor([[[1.0, 1.0, 2.0, 2.0, 3.0]]], requires_grad=True, dtype=mg.float64)
+    F.max_pool1d(x, 2, 1).sum().backward()  # windows (1,1) (1,2) (2,2) (2,3)
+    np.testing.assert_array_equal(x.grad.data, [[[1.0, 0.0, 2.0, 0.0, 1.0]]])
+
+
+def test_max_pool_padding_is_minus_infinity():
+    x = mg.tensor([[[0.5, 0.7]]], dtype=mg.float64)
+    # taps 0 and 3 of the padded [pad, 0.5, 0.7, pad] are both padding
+    np.testing.assert_array_equal(F.max_pool1d(x, 2, 1, 1, dilation=3).data, [[[-np.inf]]])
+    x = mg.tensor([[[-np.inf, -np.inf, 1.0, 2.0]]], dtype=mg.float64)
+    np.testing.assert_array_equal(F.max_pool1d(x, 2, 2, 1).data, [[[-np.inf, 1.0, 2.0]]])
+    x = mg.tensor([[[-1.0, -2.0, -3.0]]], requires_grad=True, dtype=mg.float64)
+    with mg.detect_anomaly():  # the padding itself never makes an inf in the graph
+        F.max_pool1d(x, 3, 1, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[[2.0, 1.0, 0.0]]])
+
+
+def test_ceil_mode_pools_a_partial_window_when_the_input_is_shorter_than_the_kernel():
+    x = mg.tensor([[[0.5, 0.7, 0.1]]], dtype=mg.float64)
+    np.testing.assert_allclose(F.max_pool1d(x, 4, 2, ceil_mode=True).data, [[[0.7]]])
+    for include in (True, False):
+        np.testing.assert_allclose(F.avg_pool1d(x, 4, 2, ceil_mode=True,
+                                                count_include_pad=include).data, [[[1.3 / 3]]])
+    with pytest.raises(ValueError, match="shorter than the kernel"):
+        F.max_pool1d(x[..., :2], 4, 2, ceil_mode=True)  # no window starts in the input
+    with pytest.raises(ValueError, match="shorter than the kernel"):
+        F.max_pool1d(x, 4, 2)  # floor mode: only whole windows
 
 
 def test_pool_repr_as_pytorch():

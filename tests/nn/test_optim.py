@@ -179,6 +179,49 @@ def test_step_lr():
     assert lrs == [1.0, 0.5, 0.5, 0.25, 0.25]
 
 
+def test_step_lr_is_chainable_with_manual_lr_changes():
+    opt = optim.SGD([mg.nn.Parameter(mg.ones(1))], lr=0.5)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    sched.step()
+    opt.param_groups[0]["lr"] = 1.0  # by hand: the schedule scales from here on
+    lrs = []
+    for _ in range(3):
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs == pytest.approx([0.1, 0.1, 0.01], rel=1e-12)
+    assert sched.get_last_lr() == pytest.approx([0.01], rel=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps, **kw: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1, **kw),
+    lambda ps, **kw: optim.Adam(ps, lr=0.1, weight_decay=0.1, **kw),
+    lambda ps, **kw: optim.AdamW(ps, lr=0.1, **kw),
+    lambda ps, **kw: optim.RMSprop(ps, lr=0.1, momentum=0.5, **kw),
+    lambda ps, **kw: optim.Adagrad(ps, lr=0.1, weight_decay=0.1, **kw)])
+def test_maximize_ascends_as_minimizing_the_negated_loss(make):
+    """maximize=True negates the gradient first (before weight decay), as torch."""
+    up, down = mg.nn.Parameter(mg.tensor(P0.copy())), mg.nn.Parameter(mg.tensor(P0.copy()))
+    ascent, descent = make([up], maximize=True), make([down])
+    assert ascent.param_groups[0]["maximize"] is True
+    assert descent.param_groups[0]["maximize"] is False
+    for g in (G1, G2):
+        up.grad, down.grad = mg.tensor(g), mg.tensor(-g)
+        ascent.step()
+        descent.step()
+        np.testing.assert_allclose(up.data, down.data, rtol=1e-12)
+
+
+def test_adagrad_parameter_group_added_later():
+    first, later = mg.nn.Parameter(mg.tensor(P0.copy())), mg.nn.Parameter(mg.tensor(P0.copy()))
+    opt = optim.Adagrad([first], lr=0.1, initial_accumulator_value=0.0)
+    opt.add_param_group({"params": [later], "initial_accumulator_value": 0.5})
+    first.grad, later.grad = mg.tensor(G1), mg.tensor(G1)
+    opt.step()  # the later parameter's state starts here, at its group's value
+    np.testing.assert_allclose(later.data, P0 - 0.1 * G1 / (np.sqrt(0.5 + G1 * G1) + 1e-10))
+    np.testing.assert_allclose(first.data, P0 - 0.1 * G1 / (np.abs(G1) + 1e-10))
+    assert opt.state[later]["step"] == 1
+
+
 def test_adam_against_torch():
     torch = pytest.importorskip("torch")
     ours = two_steps(lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1, amsgrad=True))

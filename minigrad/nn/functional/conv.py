@@ -19,10 +19,11 @@ def output_length(op, length, kernel_size, stride, dilation, ceil_mode=False):
     """Windows of `kernel_size` (spread by `dilation`) that fit in `length` at `stride`."""
     check_sizes(op, kernel_size=kernel_size, stride=stride, dilation=dilation)
     span = dilation * (kernel_size - 1) + 1
-    if length < span:
+    # ceil_mode also counts a last, partial window (one even when length < span, as torch)
+    steps = -(-(length - span) // stride) if ceil_mode else (length - span) // stride
+    if steps < 0:
         raise ValueError(f"{op}: the input (length {length} after padding) is shorter than "
                          f"the kernel's span {span}")
-    steps = -(-(length - span) // stride) if ceil_mode else (length - span) // stride
     return steps + 1
 
 

@@ -4,6 +4,7 @@ Shape letters: N batch, C channels, L length, K kernel size.
 """
 import numpy as np
 
+from ...functions import where
 from ...tensor import Tensor
 from .conv import output_length, pad1d, unfold1d
 
@@ -25,6 +26,9 @@ def _geometry(op, length, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """out[..., l] = max_k x_pad[..., l*stride + k*dilation], padding never chosen.
 
+    As in torch, each window's gradient goes to its first maximum, and a window with
+    nothing above the padding (all its taps in the padding, or on -inf inputs) gives -inf.
+
     Args:
         input: (N, C, L) or (C, L).
         stride: defaults to kernel_size.
@@ -32,11 +36,18 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Returns:
         (N, C, L_out) with L_out = floor_or_ceil((L + 2p - dilation*(K-1) - 1) / stride) + 1.
     """
-    stride, length_out, extra = _geometry("max_pool1d", input.shape[-1], kernel_size, stride,
-                                          padding, dilation, ceil_mode)
+    length = input.shape[-1]
+    stride, length_out, extra = _geometry("max_pool1d", length, kernel_size, stride, padding,
+                                          dilation, ceil_mode)
     lowest = np.finfo(input.dtype).min  # finite, so that anomaly mode does not trip on it
     padded = pad1d(input, padding, padding + extra, value=lowest)
-    return unfold1d(padded, kernel_size, stride, dilation, length_out).amax(dim=-1)
+    values, first = unfold1d(padded, kernel_size, stride, dilation, length_out).max(dim=-1)
+    chosen = np.arange(length_out) * stride + first.data * dilation  # in padded coordinates
+    in_padding = (chosen < padding) | (chosen >= padding + length)
+    if not in_padding.any():
+        return values
+    minus_inf = np.full(values.shape, -np.inf, dtype=values.dtype)
+    return where(Tensor._constant(~in_padding), values, Tensor._constant(minus_inf))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

@@ -14,7 +14,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients together so that their joint norm is at most `max_norm`.
 
     total = (sum_p ||g_p||_q^q)^(1/q)  (q = norm_type; max_p max|g_p| for q = inf).
-    If total > max_norm, each g_p becomes g_p * max_norm / (total + 1e-6).
+    If total > max_norm, each g_p becomes g_p * max_norm / (total + 1e-6). As in torch
+    (unless error_if_nonfinite), a NaN total makes every gradient NaN, and an infinite
+    one zeroes the finite entries (an infinite entry times 0 is NaN).
 
     Returns:
         total, the norm before clipping, as a 0-d float64 tensor.
@@ -24,8 +26,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not params:
         return Tensor._constant(np.asarray(0.0))
     grads = [p.grad.data.astype(np.float64) for p in params]
-    if norm_type == np.inf:
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    if norm_type == np.inf:  # (np.max, not max(): a NaN wherever it is gives NaN)
+        total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))
     else:
         norms = [np.linalg.norm(g.ravel(), ord=norm_type) for g in grads]
         total = float(np.linalg.norm(np.asarray(norms), ord=norm_type))
@@ -34,8 +36,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                            f"non-finite ({total}), so it cannot be clipped; pass "
                            f"error_if_nonfinite=False to scale them anyway")
     coefficient = max_norm / (total + 1e-6)
-    if coefficient < 1.0:
-        for p in params:  # (a non-finite total gives NaN gradients, as in PyTorch)
+    if coefficient < 1.0 or np.isnan(coefficient):  # torch scales by min(coefficient, 1)
+        for p in params:
             # a fresh Tensor and array per parameter: nothing shared gets scaled twice
             with np.errstate(invalid="ignore"):
                 scaled = (p.grad.data * coefficient).astype(p.grad.data.dtype)
