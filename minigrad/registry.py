@@ -21,7 +21,7 @@ from types import MethodType
 import numpy as np
 
 from .dtypes import get_default_dtype
-from .errors import AnomalyError, ShapeError, ShapeIndexError, op_error
+from .errors import AnomalyError, ShapeError, ShapeIndexError, describe_shapes, op_error
 from .source import format_location, user_location
 from .state import STATE
 
@@ -269,7 +269,7 @@ def _check_finite_forward(prim, arrays, data):
         raise AnomalyError(
             f"detect_anomaly: forward of {prim.name} produced "
             f"{'NaN' if np.isnan(data).any() else 'inf'}\n"
-            f"  input shapes: {', '.join(str(a.shape) for a in arrays)}\n"
+            f"  input shapes: {describe_shapes(arrays)}\n"
             f"  created at {format_location(location)}")
 
 

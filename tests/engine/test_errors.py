@@ -186,3 +186,12 @@ def test_registry_refuses_a_duplicate_name():
 def test_gradcheck_refuses_float32_inputs():
     with pytest.raises(TypeError, match="float64"):
         mg.gradcheck(lambda x: x * 2, (mg.ones(2, requires_grad=True),))
+
+
+def test_detect_anomaly_names_a_python_number_operand_by_its_type():
+    x = mg.tensor([1.0, 2.0])
+    with mg.detect_anomaly(), pytest.raises(mg.AnomalyError) as info:
+        mg.where(x > 1, x, -np.inf)  # a Python float made the inf
+    message = str(info.value)
+    assert "where produced inf" in message and "(2,), float" in message
+    assert "test_errors.py" in message
