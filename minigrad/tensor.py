@@ -4,6 +4,7 @@ A node records the primitive that made it, its inputs as an ordered tuple, the
 op's static attributes, the name scope active at creation, and the user's
 file:line. 0-d tensors are the scalar engine.
 """
+import copy
 import warnings
 from itertools import count
 
@@ -272,6 +273,39 @@ class Tensor:
     def clone(self):
         """A copy that stays in the graph (the gradient flows back unchanged)."""
         return _ops.clone(self)
+
+    def __copy__(self):
+        """copy.copy: a new leaf sharing this tensor's data, with its requires_grad and
+        name but no .grad and no graph, as in PyTorch."""
+        return self._leaf_copy(self.data)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy of a leaf, as in PyTorch: the data copied, requires_grad and
+        name kept, .grad deep-copied. A .grad from backward(create_graph=True) has a
+        graph behind it: its values are copied, detached. A non-leaf is refused, since
+        copying it would mean copying the whole graph behind it."""
+        if self._prim is not None:
+            raise RuntimeError(
+                f"deepcopy: only leaf tensors (created by the user, not by an op) support "
+                f"deepcopy, and this one was made by {self._prim.name}; use "
+                f".detach().clone() to copy its values without the graph")
+        new = self._leaf_copy(copy.deepcopy(self.data, memo))
+        memo[id(self)] = new
+        grad = self._grad
+        if isinstance(grad, Tensor) and grad._prim is not None:
+            grad = grad.detach()
+        new._grad = copy.deepcopy(grad, memo)
+        if hasattr(self, "__dict__"):       # a subclass without __slots__
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
+
+    def _leaf_copy(self, data):
+        """A new leaf of this tensor's class holding `data`, with the same requires_grad,
+        name, scope and source; no .grad, hooks or graph."""
+        new = type(self)._constant(data)
+        new.requires_grad = self.requires_grad
+        new.name, new.scope, new.source = self.name, self.scope, self.source
+        return new
 
     def float(self):
         return self.astype(np.float32)
