@@ -21,7 +21,7 @@ from .autograd import backward, grad
 from .gradcheck import gradcheck, gradgradcheck
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradError,
-                     ShapeError)
+                     ShapeError, ShapeIndexError)
 
 from . import nn
 from . import optim
