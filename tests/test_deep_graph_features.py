@@ -18,7 +18,6 @@ Tests of features that used to break (per_step_grads of input weights, enumerate
 deepcopy of graph tensors) are sized so that a regression fails within seconds.
 """
 import copy
-import math
 import os
 import signal
 import subprocess
@@ -34,6 +33,7 @@ import pytest
 
 import minigrad as mg
 import models
+from tests.reference.numpy_scalar_chain import scalar_chain_w_gradient
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -97,19 +97,6 @@ def scalar_chain(w, xs, scoped=False, each=None):
     return h, states
 
 
-def numpy_chain_grad(w, xs):
-    """h_T and dh_T/dw for the scalar chain, by a hand-written BPTT loop."""
-    hs = np.zeros(len(xs) + 1)
-    for t, x in enumerate(xs):
-        hs[t + 1] = math.tanh(w * hs[t] + x)
-    dw, dh = 0.0, 1.0
-    for t in range(len(xs), 0, -1):
-        dpre = dh * (1.0 - hs[t] ** 2)
-        dw += dpre * hs[t - 1]
-        dh = dpre * w
-    return hs[-1], dw
-
-
 def chain_inputs(T, seed=0):
     return (np.random.default_rng(seed).standard_normal(T) * 0.5).tolist()
 
@@ -164,7 +151,7 @@ def test_rnn_layer_over_100k_steps_matches_numpy_bptt():
     w_hh = rnn.weight_hh_l0.data.item()
     drive = (x.data[:, 0, 0] * rnn.weight_ih_l0.data.item()
              + (rnn.bias_ih_l0.data.item() + rnn.bias_hh_l0.data.item()))
-    expected_h, expected_dw = numpy_chain_grad(w_hh, drive.tolist())
+    expected_h, expected_dw = scalar_chain_w_gradient(w_hh, drive.tolist())
     np.testing.assert_allclose(h_n.data.item(), expected_h, rtol=1e-12)
     np.testing.assert_allclose(rnn.weight_hh_l0.grad.data.item(), expected_dw, rtol=1e-10)
 
@@ -254,8 +241,8 @@ def test_second_derivative_through_a_20k_step_chain():
         (dw,) = mg.grad(h, w, create_graph=True)
         (d2w,) = mg.grad(dw, w)
     eps = 1e-6
-    numeric = (numpy_chain_grad(0.6 + eps, xs)[1] - numpy_chain_grad(0.6 - eps, xs)[1]) / (2 * eps)
-    np.testing.assert_allclose(dw.item(), numpy_chain_grad(0.6, xs)[1], rtol=1e-10)
+    numeric = (scalar_chain_w_gradient(0.6 + eps, xs)[1] - scalar_chain_w_gradient(0.6 - eps, xs)[1]) / (2 * eps)
+    np.testing.assert_allclose(dw.item(), scalar_chain_w_gradient(0.6, xs)[1], rtol=1e-10)
     np.testing.assert_allclose(d2w.item(), numeric, rtol=1e-5)
 
 
@@ -334,7 +321,7 @@ def test_retain_grad_and_hooks_on_every_step_and_retain_graph():
         h.backward(retain_graph=True)
         first = w.grad.item()
         h.backward()
-    np.testing.assert_allclose(first, numpy_chain_grad(0.6, xs)[1], rtol=1e-10)
+    np.testing.assert_allclose(first, scalar_chain_w_gradient(0.6, xs)[1], rtol=1e-10)
     np.testing.assert_allclose(w.grad.item(), 2 * first, rtol=1e-12)
 
 
@@ -370,7 +357,7 @@ def test_trace_networkx_depth_and_recorded_backward_on_a_long_graph():
         graph.backward()
     assert len(graph) == 4 * T + 2 and network.number_of_edges() == 5 * T
     assert depth == 3 * T
-    np.testing.assert_allclose(w.grad.item(), numpy_chain_grad(0.6, xs)[1], rtol=1e-10)
+    np.testing.assert_allclose(w.grad.item(), scalar_chain_w_gradient(0.6, xs)[1], rtol=1e-10)
     w_id = graph.node_id(w)
     assert graph.nodes[w_id]["grad_norm"] == pytest.approx(abs(w.grad.item()))
 

@@ -9,22 +9,10 @@ import tracemalloc
 import numpy as np
 
 import minigrad as mg
+from tests.reference.numpy_scalar_chain import scalar_chain_w_gradient
 
 STEPS = 100_000
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def numpy_rnn_w_gradient(w, xs):
-    """h_t = tanh(w h_{t-1} + x_t), h_0 = 0, loss = h_T: dloss/dw by a hand-written BPTT loop."""
-    hs = np.zeros(len(xs) + 1)
-    for t, x in enumerate(xs):
-        hs[t + 1] = np.tanh(w * hs[t] + x)
-    dw, dh = 0.0, 1.0
-    for t in range(len(xs), 0, -1):
-        dpre = dh * (1.0 - hs[t] ** 2)
-        dw += dpre * hs[t - 1]
-        dh = dpre * w
-    return hs[-1], dw
 
 
 def test_scalar_rnn_over_100k_steps_matches_numpy_bptt():
@@ -34,7 +22,7 @@ def test_scalar_rnn_over_100k_steps_matches_numpy_bptt():
     for x in xs.tolist():
         h = (w * h + x).tanh()
     h.backward()
-    expected_h, expected_dw = numpy_rnn_w_gradient(0.6, xs)
+    expected_h, expected_dw = scalar_chain_w_gradient(0.6, xs)
     assert h.item() == expected_h or abs(h.item() - expected_h) < 1e-12
     np.testing.assert_allclose(w.grad.item(), expected_dw, rtol=1e-10)
     assert w.grad.item() != 0.0
@@ -43,9 +31,9 @@ def test_scalar_rnn_over_100k_steps_matches_numpy_bptt():
 def test_numpy_reference_agrees_with_finite_differences_on_a_short_sequence():
     xs = np.random.default_rng(1).standard_normal(50) * 0.5
     eps = 1e-6
-    plus, _ = numpy_rnn_w_gradient(0.6 + eps, xs)
-    minus, _ = numpy_rnn_w_gradient(0.6 - eps, xs)
-    _, dw = numpy_rnn_w_gradient(0.6, xs)
+    plus, _ = scalar_chain_w_gradient(0.6 + eps, xs)
+    minus, _ = scalar_chain_w_gradient(0.6 - eps, xs)
+    _, dw = scalar_chain_w_gradient(0.6, xs)
     np.testing.assert_allclose(dw, (plus - minus) / (2 * eps), rtol=1e-6)
 
 
