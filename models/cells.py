@@ -9,7 +9,8 @@ hoist the part that does not depend on the state out of the time loop:
 
 `state` is a tuple of tensors (`(h,)`, or `(h, c)` for the LSTM); its first entry
 is the one fed back through the recurrent weights (and masked by recurrent dropout).
-`output` is what the loop collects at each step (h for these three cells).
+`output` is what the loop collects at each step (h for these three cells); it has
+`cell.output_size` features (H, or the LSTM's proj_size), and so has state[0].
 
 Shape letters: N batch size (absent for unbatched input), H_in input size,
 H hidden size, G gates (1 for RNN, 4 for LSTM, 3 for GRU).
@@ -19,7 +20,7 @@ import math
 import minigrad as mg
 from minigrad.nn import Module, Parameter
 
-from .checks import check_dtype, check_state, state_tuple
+from .checks import check_dtype, check_proj_size, check_state, state_tuple
 
 
 def uniform_parameter(shape, bound):
@@ -77,10 +78,19 @@ class RecurrentCell(Module):
         """One time step from an already projected input (see `input_projection`)."""
         return self.recurrence()(projected, state)
 
+    @property
+    def output_size(self):
+        """Features of the output h, which is also state[0] (H unless projected)."""
+        return self.hidden_size
+
+    def state_sizes(self):
+        """Features of each state tensor: h has output_size, the others (c) H."""
+        return (self.output_size,) + (self.hidden_size,) * (len(self.state_names) - 1)
+
     def initial_state(self, batch_shape):
-        """Zeros for every state tensor: a tuple of (*batch_shape, H) tensors."""
-        shape = tuple(batch_shape) + (self.hidden_size,)
-        return tuple(mg.zeros(shape, dtype=self.weight_hh.dtype) for _ in self.state_names)
+        """Zeros for every state tensor: a tuple of (*batch_shape, size) tensors."""
+        return tuple(mg.zeros(tuple(batch_shape) + (size,), dtype=self.weight_hh.dtype)
+                     for size in self.state_sizes())
 
     # ------------------------------------------------------ PyTorch calling
     def forward(self, x, hx=None):
@@ -94,10 +104,10 @@ class RecurrentCell(Module):
             state = self.initial_state(batch_shape)
         else:
             state = state_tuple(name, hx, self.state_names)
-            letters = " (N, H)" if batch_shape else " (H,)"
-            for part_name, part in zip(self.state_names, state):
-                check_state(name, part_name, part, batch_shape + (self.hidden_size,), dtype,
-                            letters)
+            for part_name, part, size in zip(self.state_names, state, self.state_sizes()):
+                letter = "H" if size == self.hidden_size else "proj_size"
+                letters = f" (N, {letter})" if batch_shape else f" ({letter},)"
+                check_state(name, part_name, part, batch_shape + (size,), dtype, letters)
         _, new_state = self.step(self.input_projection(x), state)
         return new_state[0] if len(new_state) == 1 else new_state
 
@@ -159,25 +169,47 @@ class LSTMCell(RecurrentCell):
         g = \tanh(W_{ig} x + b_{ig} + W_{hg} h + b_{hg})
         o = \sigma(W_{io} x + b_{io} + W_{ho} h + b_{ho})
         c' = f * c + i * g
-        h' = o * \tanh(c')
+        h' = o * \tanh(c')                 (h' = W_{hr} (o * \tanh(c')) if proj_size > 0)
 
     Args:
-        input_size (H_in), hidden_size (H), bias (default True).
+        input_size (H_in), hidden_size (H), bias (default True),
+        proj_size (P, default 0): if > 0, h' is projected to P features by weight_hr,
+            as in torch.nn.LSTM's LSTM with projections (torch's LSTMCell has no
+            proj_size; minigrad's LSTM layer runs this cell).
 
     Inputs: x, (h, c)
-        x: (N, H_in) or (H_in,);  h, c: (N, H) or (H,), zeros if omitted.
+        x: (N, H_in) or (H_in,);  h: (N, H_out) or (H_out,), c: (N, H) or (H,),
+        zeros if omitted; H_out = P if P > 0 else H.
     Outputs: (h', c')
-        each (N, H) or (H,).
+        h': (N, H_out) or (H_out,);  c': (N, H) or (H,).
 
-    Parameters: weight_ih (4H, H_in) = [W_ii; W_if; W_ig; W_io], weight_hh (4H, H),
-    bias_ih (4H,), bias_hh (4H,), all drawn from U(-1/sqrt(H), 1/sqrt(H)).
+    Parameters: weight_ih (4H, H_in) = [W_ii; W_if; W_ig; W_io], weight_hh (4H, H_out),
+    bias_ih (4H,), bias_hh (4H,), and if P > 0 weight_hr (P, H) (no bias), all drawn
+    from U(-1/sqrt(H), 1/sqrt(H)).
     """
 
     gates = 4
     state_names = ("h", "c")
 
+    def __init__(self, input_size, hidden_size, bias=True, proj_size=0):
+        check_proj_size(type(self).__name__, proj_size, hidden_size)
+        super().__init__(input_size, hidden_size, bias)
+        self.proj_size = proj_size
+        if proj_size > 0:
+            bound = 1.0 / math.sqrt(hidden_size)
+            # h_{t-1} has P features: draw weight_hh again at (4H, P), in its place
+            self.weight_hh = uniform_parameter((4 * hidden_size, proj_size), bound)
+            self.weight_hr = uniform_parameter((proj_size, hidden_size), bound)
+        else:
+            self.weight_hr = None  # a plain attribute, not a parameter slot
+
+    @property
+    def output_size(self):
+        return self.proj_size or self.hidden_size
+
     def recurrence(self, recurrent_mask=None):
         w_hh_t = self.weight_hh.T
+        w_hr_t = None if self.weight_hr is None else self.weight_hr.T
         H = self.hidden_size
 
         def step(projected, state):
@@ -191,8 +223,14 @@ class LSTMCell(RecurrentCell):
             g = gates[..., 2 * H:3 * H].tanh()
             c_new = f * c + i * g
             h_new = o * c_new.tanh()
+            if w_hr_t is not None:
+                h_new = h_new @ w_hr_t
             return h_new, (h_new, c_new)
         return step
+
+    def extra_repr(self):
+        text = super().extra_repr()
+        return text + f", proj_size={self.proj_size}" if self.proj_size else text
 
 
 class GRUCell(RecurrentCell):

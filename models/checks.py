@@ -47,3 +47,15 @@ def check_state(owner, what, state, expected_shape, dtype, letters=""):
         raise ValueError(f"{owner}: {what} has shape {tuple(state.shape)}, expected "
                          f"{tuple(expected_shape)}{letters}")
     check_dtype(owner, what, state, dtype)
+
+
+def check_proj_size(owner, proj_size, hidden_size):
+    """PyTorch's checks of an LSTM's proj_size: an int in [0, hidden_size)."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, int):
+        raise TypeError(f"{owner}: proj_size must be an int, got {describe(proj_size)}")
+    if proj_size < 0:
+        raise ValueError(f"{owner}: proj_size should be a positive integer or zero to "
+                         f"disable projections, got {proj_size}")
+    if proj_size > 0 and proj_size >= hidden_size:  # 0 stays valid: hidden_size is checked later
+        raise ValueError(f"{owner}: proj_size has to be smaller than hidden_size, got "
+                         f"proj_size={proj_size} and hidden_size={hidden_size}")

@@ -13,7 +13,7 @@ from minigrad.nn import Module
 from minigrad.nn.functional import dropout as dropout_fn
 
 from .cells import GRUCell, LSTMCell, RNNCell
-from .checks import check_dtype, check_state, state_tuple
+from .checks import check_dtype, check_proj_size, check_state, state_tuple
 from .unroll import recurrent_dropout_mask, unroll, valid_masks
 
 SHAPES = r"""
@@ -71,11 +71,12 @@ class RecurrentLayer(Module):
         for k in range(num_layers):
             row = []
             for d in range(D):
-                cell = self.cell_type(input_size if k == 0 else D * hidden_size, hidden_size,
-                                      bias, **cell_options)
+                layer_input = input_size if k == 0 else D * cells[-1][0].output_size
+                cell = self.cell_type(layer_input, hidden_size, bias, **cell_options)
                 suffix = f"_l{k}" + ("_reverse" if d else "")
-                for short in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                    param = getattr(cell, short)
+                # torch's named_parameters() order; weight_hr only on a projected LSTM
+                for short in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"):
+                    param = getattr(cell, short, None)
                     if param is not None:
                         setattr(self, short + suffix, param)  # the same Parameter object
                 row.append(cell)
@@ -89,9 +90,6 @@ class RecurrentLayer(Module):
         name = type(self).__name__
         accepted = inspect.signature(self.cell_type).parameters
         for key in self.cell_options:
-            if key == "proj_size":
-                raise TypeError(f"{name}: proj_size is not supported (no projection of h_t; "
-                                f"h_t has hidden_size features)")
             if key not in accepted:
                 raise TypeError(f"{name}.__init__() got an unexpected keyword argument {key!r}")
 
@@ -135,9 +133,11 @@ class RecurrentLayer(Module):
             return [zero] * count
         owner = type(self).__name__
         parts = state_tuple(owner, hx, [name + "_0" for name in names])
-        expected = (count,) + tuple(batch_shape) + (self.hidden_size,)
-        letters = f" (D * num_layers, {'N, ' if batch_shape else ''}H_out)"
-        for name, part in zip(names, parts):
+        sizes = self.cells[0][0].state_sizes()
+        for name, part, size in zip(names, parts, sizes):
+            expected = (count,) + tuple(batch_shape) + (size,)
+            letter = "H_out" if size == sizes[0] else "H_cell"
+            letters = f" (D * num_layers, {'N, ' if batch_shape else ''}{letter})"
             check_state(owner, f"hx ({name}_0)", part, expected, self.weight_hh_l0.dtype,
                         letters)
         return [tuple(part[i] for part in parts) for i in range(count)]
@@ -191,6 +191,8 @@ class RecurrentLayer(Module):
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.cell_options.get("proj_size"):  # where torch shows it
+            text += f", proj_size={self.cell_options['proj_size']}"
         defaults = dict(num_layers=1, bias=True, batch_first=False, dropout=0.0,
                         bidirectional=False, recurrent_dropout=0.0)
         for key, default in defaults.items():
@@ -250,21 +252,60 @@ class LSTM(RecurrentLayer):
         c_t = f_t * c_{t-1} + i_t * g_t
         h_t = o_t * \tanh(c_t)
 
+    If ``proj_size > 0`` is specified, LSTM with projections will be used. This
+    changes the LSTM cell in the following way. First, the dimension of h_t will be
+    changed from ``hidden_size`` to ``proj_size`` (dimensions of W_{hi} will be
+    changed accordingly). Second, the output hidden state of each layer will be
+    multiplied by a learnable projection matrix: h_t = W_{hr} h_t. Note that as a
+    consequence of this, the output of the LSTM will be of different shape as well.
+    See Inputs/Outputs below for the exact dimensions of all variables
+    (arXiv:1402.1128).
+
     Args:
         input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
         dropout=0.0 (between layers, training only), bidirectional=False,
-        recurrent_dropout=0.0 (one mask per sequence on h_{t-1} in the recurrent
-        term, the same at every step, training only).
+        proj_size=0 (if > 0, use LSTM with projections of corresponding size; must be
+        smaller than hidden_size), recurrent_dropout=0.0 (one mask per sequence on
+        h_{t-1} in the recurrent term, the same at every step, training only).
     """ + SHAPES.replace("final state(s)", "(h_n, c_n)").replace(
-        "hx: initial state(s), each", "hx: a tuple (h_0, c_0),") + """
+        "hx: initial state(s), each", "hx: a tuple (h_0, c_0),").replace(
+        "H_out = hidden_size", "H_cell = hidden_size\n"
+        "        H_out = proj_size if proj_size > 0 else hidden_size").replace(
+        "(h_0, c_0), (D * num_layers, N, H_out), or (D * num_layers, H_out)\n            unbatched",
+        "(h_0, c_0): h_0 (D * num_layers, N, H_out), c_0 (D * num_layers, N,\n"
+        "            H_cell), or without N unbatched").replace(
+        "h_n (and c_n): (D * num_layers, N, H_out), or (D * num_layers, H_out) unbatched.",
+        "h_n: (D * num_layers, N, H_out); c_n: (D * num_layers, N, H_cell); without N\n"
+        "            unbatched.").replace(
+        "(G * H_out, H_in) for k = 0, (G * H_out, D * H_out) above",
+        "(G * H_cell, H_in) for k = 0, (G * H_cell, D * H_out) above").replace(
+        "weight_hh_l{k}: (G * H_out, H_out)", "weight_hh_l{k}: (G * H_cell, H_out)").replace(
+        "bias_ih_l{k}, bias_hh_l{k}: (G * H_out,)",
+        "bias_ih_l{k}, bias_hh_l{k}: (G * H_cell,)\n"
+        "        weight_hr_l{k}: (proj_size, H_cell), only if proj_size > 0 (no bias)").replace(
+        "U(-1/sqrt(H_out), 1/sqrt(H_out))", "U(-1/sqrt(H_cell), 1/sqrt(H_cell))") + """
         G = 4: weight_ih_l{k} = [W_ii; W_if; W_ig; W_io].
 
     Example:
         >>> lstm = LSTM(10, 20, batch_first=True)
         >>> out, (h_n, c_n) = lstm(mg.randn(3, 5, 10))   # out (3, 5, 20), h_n (1, 3, 20)
+        >>> lstm = LSTM(10, 20, num_layers=2, proj_size=5)
+        >>> out, (h_n, c_n) = lstm(mg.randn(7, 3, 10))   # out (7, 3, 5), h_n (2, 3, 5)
+        >>> c_n.shape                                      # c_n keeps hidden_size
+        (2, 3, 20)
     """
 
     cell_type = LSTMCell
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, recurrent_dropout=0.0):
+        check_proj_size("LSTM", proj_size, hidden_size)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, recurrent_dropout, proj_size=proj_size)
+
+    @property
+    def proj_size(self):
+        return self.cell_options["proj_size"]
 
 
 class GRU(RecurrentLayer):

@@ -787,8 +787,9 @@ def test_lstm_hx_of_another_dtype(call, words):
 
 
 def test_lstm_unknown_keyword_names_lstm():
-    with pytest.raises(TypeError, match=r"LSTM: proj_size is not supported"):
-        models.LSTM(3, 4, proj_size=2)
+    with pytest.raises(TypeError, match=r"LSTM\.__init__\(\) got an unexpected keyword "
+                                        r"argument 'nonlinearity'"):
+        models.LSTM(3, 4, nonlinearity="relu")
     with pytest.raises(TypeError, match=r"GRU\.__init__\(\) got an unexpected keyword "
                                         r"argument 'nonlinearity'"):
         models.GRU(3, 4, nonlinearity="relu")

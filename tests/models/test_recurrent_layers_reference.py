@@ -14,10 +14,10 @@ ATOL = 1e-10
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 
 
-def make_layer(mode, nonlinearity, **options):
+def make_layer(mode, nonlinearity, hidden_size=H, **options):
     if mode == "rnn":
-        return RNN(H_IN, H, nonlinearity=nonlinearity, **options)
-    return {"lstm": LSTM, "gru": GRU}[mode](H_IN, H, **options)
+        return RNN(H_IN, hidden_size, nonlinearity=nonlinearity, **options)
+    return {"lstm": LSTM, "gru": GRU}[mode](H_IN, hidden_size, **options)
 
 
 def split_state(mode, state):
@@ -25,16 +25,18 @@ def split_state(mode, state):
 
 
 def run_both(mode, nonlinearity, num_layers, bidirectional, batch_first, lengths,
-             batched=True, with_hx=True, bias=True, seed=0):
+             batched=True, with_hx=True, bias=True, seed=0, hidden_size=H, **options):
+    """`options`: more layer arguments (an LSTM's proj_size)."""
     rng = np.random.default_rng(seed)
     layer = make_layer(mode, nonlinearity, num_layers=num_layers, bidirectional=bidirectional,
-                       batch_first=batch_first, bias=bias)
+                       batch_first=batch_first, bias=bias, hidden_size=hidden_size, **options)
     params = layer.state_dict()
     D = 2 if bidirectional else 1
     x_shape = ((N, T, H_IN) if batch_first else (T, N, H_IN)) if batched else (T, H_IN)
-    state_shape = (D * num_layers, N, H) if batched else (D * num_layers, H)
+    lead = (D * num_layers, N) if batched else (D * num_layers,)
+    sizes = [options.get("proj_size") or hidden_size, hidden_size][:2 if mode == "lstm" else 1]
     x_np = rng.normal(size=x_shape)
-    hx_np = [rng.normal(size=state_shape) for _ in range(2 if mode == "lstm" else 1)]
+    hx_np = [rng.normal(size=lead + (size,)) for size in sizes]
     x = mg.tensor(x_np, requires_grad=True)
     hx = [mg.tensor(a, requires_grad=True) for a in hx_np]
     hx_arg = (tuple(hx) if mode == "lstm" else hx[0]) if with_hx else None
@@ -93,6 +95,21 @@ def test_without_bias_and_without_hx(mode, nonlinearity):
     run_both(mode, nonlinearity, 2, True, True, RAGGED, with_hx=False, bias=False)
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_with_projections(batch_first, bias):
+    """proj_size: h_t = W_hr (o_t * tanh(c_t)), 2 layers, bidirectional, ragged lengths."""
+    out, h_n = run_both("lstm", "tanh", 2, True, batch_first, RAGGED, bias=bias,
+                        hidden_size=3, proj_size=2)
+    assert out.shape[-1] == 2 * 2 and h_n.shape == (4, N, 2)
+
+
+def test_lstm_with_projections_unbatched_without_hx():
+    out, h_n = run_both("lstm", "tanh", 2, True, False, None, batched=False, with_hx=False,
+                        hidden_size=3, proj_size=1)
+    assert out.shape == (T, 2) and h_n.shape == (4, 1)
+
+
 def test_full_lengths_equal_no_lengths():
     layer = LSTM(H_IN, H, bidirectional=True)
     x = mg.randn(T, N, H_IN)
@@ -123,6 +140,20 @@ def test_gradcheck_two_layer_bidirectional_lstm_with_lengths():
         return out, h_n, c_n
 
     assert mg.gradcheck(fn, (x,) + tuple(layer.parameters()))
+
+
+def test_gradcheck_lstm_with_projections():
+    layer = LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2)
+    rng = np.random.default_rng(6)
+    x = mg.tensor(rng.normal(size=(3, 2, 2)), requires_grad=True)
+    h0 = mg.tensor(rng.normal(size=(4, 2, 2)), requires_grad=True)
+    c0 = mg.tensor(rng.normal(size=(4, 2, 3)), requires_grad=True)
+
+    def fn(x, h0, c0, *unused_params):
+        out, (h_n, c_n) = layer(x, (h0, c0), lengths=[2, 3])
+        return out, h_n, c_n
+
+    assert mg.gradcheck(fn, (x, h0, c0) + tuple(layer.parameters()))
 
 
 def test_gradcheck_two_layer_bidirectional_gru_with_lengths():

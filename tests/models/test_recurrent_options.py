@@ -168,6 +168,24 @@ def test_every_step_op_carries_layer_direction_and_time_scope():
                 assert ("gru", f"layer{k}", direction, f"t{t}") in scopes
 
 
+def test_projection_ops_are_scoped_by_layer_direction_and_time():
+    layer = LSTM(H_IN, 3, num_layers=2, bidirectional=True, proj_size=2)
+    out, (h_n, _) = layer(mg.randn(T, N, H_IN, requires_grad=True))
+    projections = {id(p): name for name, p in layer.named_parameters() if "weight_hr" in name}
+    seen, stack, scopes = set(), [out, h_n], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        # the product h = m W_hr^T: a matmul whose second input is the transpose of W_hr
+        if node.op == "matmul" and any(id(i) in projections for i in node.inputs[1].inputs):
+            scopes.add(node.scope)
+        stack.extend(node.inputs)
+    assert scopes == {("lstm", f"layer{k}", direction, f"t{t}") for k in range(2)
+                      for direction in ("forward", "reverse") for t in range(T)}
+
+
 def test_reverse_direction_visits_time_backwards():
     """The reverse direction's step t uses the state made at step t + 1."""
     layer = RNN(H_IN, H, bidirectional=True)

@@ -1271,9 +1271,6 @@ def test_recurrent_parameter_names_and_shapes(kind):
             assert np.abs(p.data).max() <= bound
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "missing: LSTM(proj_size=...) (torch's projected LSTM, h_n of size proj_size and "
-    "weight_hr_l{k} parameters); minigrad raises TypeError"))
 def test_lstm_proj_size():
     theirs = tnn.LSTM(H_IN, H, num_layers=2, proj_size=2).double()
     ours = models.LSTM(H_IN, H, num_layers=2, proj_size=2)

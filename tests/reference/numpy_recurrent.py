@@ -14,6 +14,7 @@ Cells (``*`` is elementwise, ``s`` the logistic sigmoid)::
     rnn:  h' = act(W_ih x + b_ih + W_hh h + b_hh)            act = tanh or relu
     lstm: i, f, g, o = split(W_ih x + b_ih + W_hh h + b_hh)    (gate order i, f, g, o)
           c' = s(f) * c + s(i) * tanh(g);  h' = s(o) * tanh(c')
+          with projections (proj_size P > 0): h' = W_hr (s(o) * tanh(c'))
     gru:  r, z, n rows of W_ih x + b_ih (gi) and W_hh h + b_hh (gh)
           r = s(gi_r + gh_r);  z = s(gi_z + gh_z);  n = tanh(gi_n + r * gh_n)
           h' = (1 - z) * n + z * h
@@ -21,6 +22,9 @@ Cells (``*`` is elementwise, ``s`` the logistic sigmoid)::
 Parameters use PyTorch's names: ``weight_ih_l{k}`` (G*H, H_in, or D*H for k > 0),
 ``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), with a
 ``_reverse`` suffix for the backward direction. Missing bias keys mean bias=False.
+An lstm with projections also has ``weight_hr_l{k}`` (P, H); then h has P features
+(H_out = P): ``weight_hh_l{k}`` is (4*H, P), layer k > 0 reads D*P features, and
+h_0 / h_n are (D*L, N, P) while c_0 / c_n keep H.
 
 Layout: ``x`` is (T, N, H_in), or (N, T, H_in) with ``batch_first``, or (T, H_in)
 unbatched. ``h_0`` / ``h_n`` are always (D*L, N, H) (``batch_first`` does not apply
@@ -95,12 +99,16 @@ def _lstm_step(x, h, c, p, nonlinearity):
     i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
     c_new = f * c + i * g
     tanh_c = np.tanh(c_new)
-    h_new = o * tanh_c
-    return h_new, c_new, (x, h, c, i, f, g, o, tanh_c)
+    m = o * tanh_c
+    h_new = m if p["w_hr"] is None else m @ p["w_hr"].T
+    return h_new, c_new, (x, h, c, i, f, g, o, tanh_c, m)
 
 
 def _lstm_step_back(dh, dc, cache, p, keys, grads, nonlinearity):
-    x, h, c, i, f, g, o, tanh_c = cache
+    x, h, c, i, f, g, o, tanh_c, m = cache
+    if p["w_hr"] is not None:  # h_new = m W_hr^T
+        grads[keys["w_hr"]] += dh.T @ m
+        dh = dh @ p["w_hr"]
     do = dh * tanh_c
     dc_total = dc + dh * o * (1.0 - tanh_c**2)
     di = dc_total * g
@@ -161,6 +169,7 @@ def _keys(layer, direction):
         "w_hh": "weight_hh" + suffix,
         "b_ih": "bias_ih" + suffix,
         "b_hh": "bias_hh" + suffix,
+        "w_hr": "weight_hr" + suffix,
     }
 
 
@@ -168,8 +177,9 @@ def _cell_params(params, keys):
     return {short: params.get(full) for short, full in keys.items()}
 
 
-def _hidden_size(params):
-    return params["weight_hh_l0"].shape[1]
+def _sizes(mode, params):
+    """(H_out, H): features of h (P for a projected lstm) and of the cell (and c)."""
+    return params["weight_hh_l0"].shape[1], params["weight_hh_l0"].shape[0] // GATES[mode]
 
 
 def _to_time_major(a, batched, batch_first):
@@ -231,17 +241,17 @@ def _run(mode, x, params, hx, num_layers, bidirectional, batch_first, lengths, n
         raise ValueError("lengths needs batched input")
     seq = _to_time_major(x, batched, batch_first)
     T, N, _ = seq.shape
-    H = _hidden_size(params)
+    H, H_cell = _sizes(mode, params)  # H: features of h and of the outputs
     D = 2 if bidirectional else 1
     step, _ = CELLS[mode]
 
     h0, c0 = hx if (mode == "lstm" and hx is not None) else (hx, None)
     h0 = _state_in(h0, batched, (D * num_layers, N, H))
-    c0 = _state_in(c0, batched, (D * num_layers, N, H)) if mode == "lstm" else None
+    c0 = _state_in(c0, batched, (D * num_layers, N, H_cell)) if mode == "lstm" else None
     mask = _valid_mask(lengths, T, N)
 
     h_n = np.zeros((D * num_layers, N, H))
-    c_n = np.zeros((D * num_layers, N, H)) if mode == "lstm" else None
+    c_n = np.zeros((D * num_layers, N, H_cell)) if mode == "lstm" else None
     caches = {}
     layer_input = seq
     for layer in range(num_layers):
@@ -271,7 +281,7 @@ def _run(mode, x, params, hx, num_layers, bidirectional, batch_first, lengths, n
 
     return {
         "out": layer_input, "h_n": h_n, "c_n": c_n, "caches": caches, "mask": mask,
-        "batched": batched, "T": T, "N": N, "H": H, "D": D,
+        "batched": batched, "T": T, "N": N, "H": H, "H_cell": H_cell, "D": D,
     }
 
 
@@ -289,7 +299,8 @@ def recurrent_forward(mode, x, params, hx=None, *, num_layers=1, bidirectional=F
 
     Returns:
         (out, h_n) for rnn/gru and (out, (h_n, c_n)) for lstm. ``out`` has the
-        layout of ``x`` with feature size D*H; h_n / c_n are (D*L, N, H).
+        layout of ``x`` with feature size D*H_out; h_n is (D*L, N, H_out), c_n
+        (D*L, N, H); H_out = P for an lstm with projections, else H.
     """
     r = _run(mode, x, params, hx, num_layers, bidirectional, batch_first, lengths, nonlinearity)
     out = _from_time_major(r["out"], r["batched"], batch_first)
@@ -320,14 +331,15 @@ def recurrent_backward(mode, x, params, hx, grad_out, grad_h_n, grad_c_n=None, *
     _, step_back = CELLS[mode]
     is_lstm = mode == "lstm"
     state_shape = (D * num_layers, N, H)
+    cell_shape = (D * num_layers, N, r["H_cell"])
 
     grad_params = {k: np.zeros_like(np.asarray(v, dtype=np.float64)) for k, v in params.items()}
     g_out = (np.zeros((T, N, D * H)) if grad_out is None
              else _to_time_major(np.asarray(grad_out, dtype=np.float64), batched, batch_first))
     g_h_n = _state_in(grad_h_n, batched, state_shape)
-    g_c_n = _state_in(grad_c_n, batched, state_shape) if is_lstm else None
+    g_c_n = _state_in(grad_c_n, batched, cell_shape) if is_lstm else None
     g_h0 = np.zeros(state_shape)
-    g_c0 = np.zeros(state_shape) if is_lstm else None
+    g_c0 = np.zeros(cell_shape) if is_lstm else None
 
     for layer in reversed(range(num_layers)):
         layer_input = caches[layer, "input"]
@@ -367,20 +379,24 @@ def recurrent_backward(mode, x, params, hx, grad_out, grad_h_n, grad_c_n=None, *
 
 
 def init_params(mode, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True,
-                rng=None):
-    """PyTorch-named float64 parameters drawn from U(-1/sqrt(H), 1/sqrt(H))."""
+                rng=None, proj_size=0):
+    """PyTorch-named float64 parameters drawn from U(-1/sqrt(H), 1/sqrt(H)), in
+    PyTorch's order (proj_size > 0: an lstm with projections)."""
     rng = np.random.default_rng() if rng is None else rng
     G, H = GATES[mode], hidden_size
+    H_out = proj_size or H
     D = 2 if bidirectional else 1
     bound = 1.0 / np.sqrt(H)
     params = {}
     for layer in range(num_layers):
-        in_size = input_size if layer == 0 else D * H
+        in_size = input_size if layer == 0 else D * H_out
         for direction in range(D):
             keys = _keys(layer, direction)
-            shapes = {"w_ih": (G * H, in_size), "w_hh": (G * H, H)}
+            shapes = {"w_ih": (G * H, in_size), "w_hh": (G * H, H_out)}
             if bias:
                 shapes.update(b_ih=(G * H,), b_hh=(G * H,))
+            if proj_size:
+                shapes.update(w_hr=(proj_size, H))
             for short, shape in shapes.items():
                 params[keys[short]] = rng.uniform(-bound, bound, size=shape)
     return params

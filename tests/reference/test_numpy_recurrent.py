@@ -58,18 +58,21 @@ def _directional_difference(f, array, direction, eps=1e-6):
     return (plus - minus) / (2 * eps)
 
 
-def _problem(mode, num_layers, bidirectional, batch_first, bias, seed):
+def _problem(mode, num_layers, bidirectional, batch_first, bias, seed, proj_size=0):
     rng = np.random.default_rng(seed)
     D = 2 if bidirectional else 1
-    params = init_params(mode, H_IN, H, num_layers, bidirectional, bias, rng)
+    params = init_params(mode, H_IN, H, num_layers, bidirectional, bias, rng, proj_size)
     x = rng.normal(size=(N, T, H_IN) if batch_first else (T, N, H_IN))
     hx = _random_hx(mode, (D * num_layers, N, H), rng)
+    if proj_size:  # h has proj_size features, c keeps H
+        hx = (rng.normal(size=(D * num_layers, N, proj_size)), hx[1])
     return rng, params, x, hx
 
 
 def _check_backward_against_fd(mode, nonlinearity, num_layers, bidirectional, batch_first,
-                               lengths, bias=True, seed=0):
-    rng, params, x, hx = _problem(mode, num_layers, bidirectional, batch_first, bias, seed)
+                               lengths, bias=True, seed=0, proj_size=0):
+    rng, params, x, hx = _problem(mode, num_layers, bidirectional, batch_first, bias, seed,
+                                  proj_size)
     opts = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first,
                 lengths=lengths, nonlinearity=nonlinearity)
     out, h_n, c_n = _outputs(mode, recurrent_forward(mode, x, params, hx, **opts))
@@ -115,6 +118,11 @@ def test_backward_matches_finite_differences(mode, nonlinearity, num_layers, bid
     lengths = RAGGED if ragged else None
     _check_backward_against_fd(mode, nonlinearity, num_layers, bidirectional, batch_first,
                                lengths)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_with_projections_backward_matches_finite_differences(bias):
+    _check_backward_against_fd("lstm", "tanh", 2, True, False, RAGGED, bias=bias, proj_size=1)
 
 
 @pytest.mark.parametrize("mode,nonlinearity", CELLS)
