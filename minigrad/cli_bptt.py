@@ -5,7 +5,7 @@ model, or of RNN, LSTM and GRU together with `all`.
 """
 import sys
 
-from .cli_render import positive_int
+from .cli_render import positive_int, report_cannot_write
 
 
 def register(subparsers):
@@ -36,8 +36,7 @@ def run(args):
         gradient_norm_chart(series, args.out,
                             title=f"||dL/dh_t|| over {args.steps} steps (loss on the last step)")
     except OSError as exc:
-        print(f"minigrad bptt: error: cannot write {args.out!r}: {exc.strerror}",
-              file=sys.stderr)
+        report_cannot_write("bptt", args.out, exc)
         return 2
     print(f"wrote {args.out}")
     return 0

@@ -46,6 +46,11 @@ def int_at_least(minimum):
 positive_int = int_at_least(1)
 
 
+def report_cannot_write(command, path, exc):
+    """Say on stderr that `minigrad COMMAND` cannot write `path` (exc: the OSError)."""
+    print(f"minigrad {command}: error: cannot write {path!r}: {exc.strerror}", file=sys.stderr)
+
+
 def output_format(path):
     extension = os.path.splitext(path)[1].lower().lstrip(".")
     if extension not in ("svg", "png", "pdf"):
@@ -76,7 +81,7 @@ def write(dot, path):
         with open(path, "wb") as f:
             f.write(data)
     except OSError as exc:
-        print(f"minigrad render: error: cannot write {path!r}: {exc.strerror}", file=sys.stderr)
+        report_cannot_write("render", path, exc)
         return 2
     return 0
 

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 
+from .cli_render import report_cannot_write
 from .tasks import TASKS, get_task
 
 
@@ -68,7 +69,7 @@ def make_out_dir(path):
         if not os.access(path, os.W_OK | os.X_OK):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
     except OSError as exc:
-        print(f"minigrad train: error: cannot write {path!r}: {exc.strerror}", file=sys.stderr)
+        report_cannot_write("train", path, exc)
         return False
     return True
 

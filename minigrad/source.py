@@ -9,6 +9,7 @@ user's own clears it again, so ops written in a user's forward get their own lin
 """
 import os
 import sys
+import warnings
 
 from .state import STATE
 
@@ -76,6 +77,15 @@ def user_location(skip=1):
             return site
         frame = frame.f_back
     return None
+
+
+def warn_at_user_line(message, category=UserWarning):
+    """Warn, attributing the warning to the innermost frame outside minigrad and models
+    (the user's call), as `user_location` finds it."""
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and is_internal_code(frame.f_code):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def format_location(location):

@@ -18,11 +18,10 @@ product of local derivatives along it.
 import numpy as np
 
 from ..autograd import grad as _grad
-from ..grad_mode import enable_grad
 from ..ops.indexing import scatter_add_into
 from ..tensor import Tensor
 from .capture import _walk, observing, parse_scope
-from .step_replay import plan_rows, pull_back_rows
+from .step_replay import WHOLE, plan_rows, pull_back_rows
 from .paths import enumerate_paths  # noqa: F401  (part of mg.bptt)
 
 __all__ = ["per_step_grads", "hidden_grad_norms", "enumerate_paths"]
@@ -88,19 +87,11 @@ def _region(loss, param):
 
 def _pull_back(param, order, frontier):
     """d/dparam of the region ops given the gradients at `frontier` ({id: (tensor, grad)}),
-    along paths inside the region only (the region is replayed on a fresh leaf, every
-    other input detached)."""
-    leaf_data = np.asarray(param.data)
-    leaf = Tensor(leaf_data, requires_grad=True, dtype=leaf_data.dtype)
-    replica = {id(param): leaf}
-    with enable_grad():
-        for node in order:
-            args = [replica[id(i)] if id(i) in replica else i.detach() for i in node._inputs]
-            replica[id(node)] = node._prim(*args, **(node._attrs or {}))
-        outputs = [replica[key] for key in frontier]
-        seeds = [Tensor(np.asarray(g), dtype=np.asarray(g).dtype) for _, g in frontier.values()]
-        (result,) = _grad(outputs, [leaf], grad_outputs=seeds, allow_unused=True)
-    return np.zeros(param.shape) if result is None else np.asarray(result.data, np.float64)
+    along paths inside the region only: the whole region replayed on a fresh leaf, every
+    other input detached (step_replay.pull_back_rows with every op whole)."""
+    every_op_whole = {id(node): {WHOLE} for node in order}
+    return pull_back_rows(param, order, every_op_whole, None, {},
+                          {key: g for key, (_, g) in frontier.items()})
 
 
 def per_step_grads(loss, param, gradient=None, outside="error"):

@@ -4,13 +4,10 @@ that stays finite for inputs of magnitude 1e4.
 
 Shape letters: N batch, C classes, d1..dk extra dimensions (e.g. sequence length L).
 """
-import sys
-import warnings
-
 import numpy as np
 
 from ...registry import as_tensor_like
-from ...source import is_internal_code
+from ...source import warn_at_user_line
 from ...tensor import Tensor
 from .activation import log_softmax
 
@@ -20,14 +17,6 @@ REDUCTIONS = ("mean", "sum", "none")
 def _check_reduction(reduction):
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def _warn_at_user_line(message):
-    """A UserWarning attributed to the first frame outside minigrad (the user's call)."""
-    frame, level = sys._getframe(0), 1
-    while frame.f_back is not None and is_internal_code(frame.f_code):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _classes_last(input):
@@ -186,7 +175,7 @@ def mse_loss(input, target, reduction="mean"):
     _check_reduction(reduction)
     target = as_tensor_like(target, (input,))
     if target.shape != input.shape:  # as PyTorch: broadcasting here is rarely meant
-        _warn_at_user_line(f"mse_loss: using a target size {target.shape} that is different "
+        warn_at_user_line(f"mse_loss: using a target size {target.shape} that is different "
                            f"to the input size {input.shape}; this will likely lead to "
                            f"incorrect results due to broadcasting. Please ensure they "
                            f"have the same size.")
