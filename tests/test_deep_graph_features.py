@@ -403,7 +403,7 @@ def test_hidden_grad_norms_over_100k_states():
 def test_per_step_grads_of_the_recurrent_weight_is_linear():
     # RNN layer, T = 5,000 here (by hand: weight_hh_l0 of an RNN at T = 1k / 2k / 4k /
     # 100k in 0.18 / 0.20 / 0.42 / 14 s; of an LSTM at T = 10k in 2.9 s). Peak traced
-    # memory stays small: compare with the weight_ih xfail below.
+    # memory stays small: compare with the weight_ih test below.
     T = 5_000
     rnn = models.RNN(1, 2)
     out, _ = rnn(inputs(T))
@@ -413,7 +413,7 @@ def test_per_step_grads_of_the_recurrent_weight_is_linear():
         (full,) = mg.grad(loss, rnn.weight_hh_l0, retain_graph=True)
     assert terms.shape == (T, 2, 2)
     np.testing.assert_allclose(terms.sum(axis=0), full.data, rtol=1e-10, atol=1e-14)
-    # the control of the weight_ih xfail below: same T, same memory bound
+    # the control of the weight_ih test below: same T, same memory bound
     assert per_step_grads_peak("weight_hh_l0") < PER_STEP_PEAK_BOUND
 
 
