@@ -111,7 +111,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     fast_in_place = not as_graph and (
         STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
-        _add_pending(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
+        _deliver(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
     # under create_graph, nodes whose VJP can be gathered (slices) leave their
     # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
     gathered = {}
@@ -127,7 +127,12 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     # nothing to watch, capture or check: the loop skips those tests
     plain = needed is None and capture is None and observer is None and not state.anomaly
     try:
-        pop, get = pending.pop, pending.get
+        if plain and not as_graph:
+            # the common case has a loop of its own; it visits every node, so the
+            # general loop below then finds nothing left to do
+            _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finished,
+                          state)
+        pop = pending.pop
         while heap or waiting:
             if not heap:  # only leaves wait now, with their gradients complete
                 heap = [-key for key in waiting]
@@ -215,22 +220,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     ig = cast(ig, dtype=data.dtype)
                 if observer is not None:
                     observer.on_edge(node, position, inp, _as_tensor(ig))
-                key = inp._seq
-                previous = get(key)
-                if previous is None:
-                    pending[key] = ig
-                    if not (gathered and key in waiting):  # (waiting already for slices)
-                        # _start_waiting(waiting, heap, inp), inlined: runs for every node
-                        waiting[key] = inp
-                        if inp._prim is not None:
-                            heappush(heap, -key)
-                elif key in owned:
-                    np.add(previous, ig, out=previous)
-                else:
-                    total = previous + ig
-                    pending[key] = total
-                    if not as_graph and isinstance(total, np.ndarray):
-                        owned.add(key)
+                _deliver(pending, waiting, heap, owned, inp, ig)
             if not retain_graph:
                 node._inputs = None
     finally:
@@ -238,6 +228,77 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     for tensor, g, g_is_owned in finished:
         _accumulate_grad(tensor, g, as_graph, g_is_owned)
     return captured
+
+
+def _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finished, state):
+    """run_backward's loop for the common case: gradients as numpy values, and nobody
+    watching (no observer, capture or anomaly check)."""
+    pop, get = pending.pop, pending.get
+    ndarray = np.ndarray
+    while heap:
+        key = -heappop(heap)
+        node = waiting.pop(key)
+        g = pop(key)
+        if node._hooks:
+            g = _run_hooks(node, g, False)
+        if node._retains_grad and accumulate:
+            finished.append((node, g, False))
+        inputs = node._inputs
+        if inputs is None:
+            _inputs_of(node)  # raises: freed by an earlier backward
+        prim = node._prim
+        state.wants = inputs
+        if prim.vjp_into is not None:
+            if inputs[0].requires_grad:
+                buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
+                prim.vjp_into(buffer, g, **node._attrs)
+        else:
+            attrs = node._attrs
+            if attrs or len(inputs) != 2:
+                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **attrs)
+            else:
+                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data)
+            for inp, ig in zip(inputs, grads):
+                if ig is None or not inp.requires_grad:
+                    continue
+                data = inp.data
+                kind = ig.__class__
+                if kind is not data.__class__ or kind is ndarray and (
+                        ig.shape != data.shape or ig.dtype != data.dtype):
+                    ig = _conform(ig, data)
+                # _deliver(pending, waiting, heap, owned, inp, ig), spelled out
+                key = inp._seq
+                previous = get(key)
+                if previous is None:
+                    pending[key] = ig
+                    waiting[key] = inp
+                    if inp._prim is not None:
+                        heappush(heap, -key)
+                elif key in owned:
+                    np.add(previous, ig, out=previous)
+                else:
+                    total = previous + ig
+                    pending[key] = total
+                    if total.__class__ is ndarray:
+                        owned.add(key)
+        if not retain_graph:
+            node._inputs = None
+    for key in sorted(waiting, reverse=True):  # the leaves, their gradients complete
+        node = waiting.pop(key)
+        g = pop(key)
+        if node._hooks:
+            g = _run_hooks(node, g, False)
+        if accumulate:
+            finished.append((node, g, key in owned and not node._hooks))
+
+
+def _conform(g, data):
+    """g reduced to data's shape and cast to its dtype."""
+    if g.shape != data.shape:
+        g = sum_to(g, data.shape)
+    if g.dtype != data.dtype:
+        g = cast(g, dtype=data.dtype)
+    return g
 
 
 def _start_waiting(waiting, heap, tensor):
@@ -259,16 +320,23 @@ def _wait_for(pending, waiting, heap, tensor):
 _NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 
-def _add_pending(pending, waiting, heap, owned, tensor, g):
-    """Add g to tensor's pending gradient (entering it in the heap if it has none)."""
+def _deliver(pending, waiting, heap, owned, tensor, g):
+    """Add g to tensor's pending gradient; its first gradient enters it among the
+    tensors to visit. A sum of arrays is a fresh array, owned by the pass: later
+    contributions go into it in place."""
     key = tensor._seq
     previous = pending.get(key)
     if previous is None:
         pending[key] = g
-        _start_waiting(waiting, heap, tensor)
+        if key not in waiting:  # (a slice's source may wait already: _wait_for)
+            _start_waiting(waiting, heap, tensor)
+    elif key in owned:
+        np.add(previous, g, out=previous)
     else:
-        pending[key] = previous + g
-        owned.discard(key)
+        total = previous + g
+        pending[key] = total
+        if total.__class__ is np.ndarray:
+            owned.add(key)
 
 
 def _owned_pending(pending, waiting, heap, owned, inp):

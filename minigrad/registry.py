@@ -177,9 +177,23 @@ def apply(prim, args, attrs):
         inputs = args if all_tensors else _with_constant_inputs(args, data)
         # the user's line: set by Module.__call__ inside minigrad's modules, else the
         # first frame outside minigrad above apply's caller (see source.py)
-        source = state.user_site or user_location(3)
-        return _new_node(data, prim, inputs, attrs or NO_ATTRS, state.scope, source,
-                         state.backward_of)
+        # the new node; its fields as in Tensor._constant (spelled out here, where
+        # every recorded op passes)
+        node = _new(Tensor)
+        node.data = data
+        node.requires_grad = True
+        node._grad = None
+        node._prim = prim
+        node._inputs = inputs
+        node._attrs = attrs or NO_ATTRS
+        node.scope = state.scope
+        node.source = state.user_site or user_location(3)
+        node._retains_grad = False
+        node._hooks = None
+        node._grad_of = state.backward_of
+        node.name = None
+        node._seq = _next_number()
+        return node
     return Tensor._constant(data)
 
 
@@ -273,6 +287,7 @@ def _check_finite_forward(prim, arrays, data):
             f"  created at {format_location(location)}")
 
 
-from .tensor import Tensor  # noqa: E402  (Tensor's methods call back into this module)
+from .tensor import Tensor, _creation_counter  # noqa: E402  (Tensor's methods call back here)
 
-_new_node = Tensor._node  # bound once: apply runs for every op
+_new = object.__new__
+_next_number = _creation_counter.__next__

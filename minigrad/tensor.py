@@ -69,24 +69,6 @@ class Tensor:
         t._seq = next(_creation_counter)
         return t
 
-    @classmethod
-    def _node(cls, data, prim, inputs, attrs, scope, source, grad_of):
-        t = object.__new__(cls)
-        t.data = data
-        t.requires_grad = True
-        t._grad = None
-        t._prim = prim
-        t._inputs = inputs
-        t._attrs = attrs
-        t.scope = scope
-        t.source = source
-        t._retains_grad = False
-        t._hooks = None
-        t._grad_of = grad_of
-        t.name = None
-        t._seq = next(_creation_counter)
-        return t
-
     # ------------------------------------------------------------------ info
     @property
     def shape(self):
