@@ -3,8 +3,11 @@ per-op overhead.
 
 Run from the repository root:  python -m benchmarks.bench_engine
 """
-import gc
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from benchmarks.timing import best_time, print_table
 # the scalar-engine and per-op workloads are single-threaded pure Python: time them by
 # this process's CPU time, which other load on the machine barely disturbs
 CPU = time.process_time
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 # ----------------------------------------------------------------- min-char-rnn
@@ -96,8 +100,9 @@ def scalar_mlp_step(model, X, y):
     return loss
 
 
-def bench_scalar_mlp():
-    """(minigrad seconds, micrograd seconds or None when micrograd is not installed)."""
+def time_minigrad_mlp():
+    """Seconds per scalar-MLP step with minigrad (float64), after checking its loss
+    against the numpy twin of the workload."""
     X, y = micrograd_mlp.make_points(seed=0)
     weights = micrograd_mlp.make_weights(seed=0)
     previous = mg.get_default_dtype()
@@ -107,27 +112,24 @@ def bench_scalar_mlp():
         loss = scalar_mlp_step(model, X, y)
         ref_loss, _ = micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)
         np.testing.assert_allclose(loss.item(), ref_loss, rtol=1e-9)
-        t_mg = best_time(lambda: scalar_mlp_step(model, X, y), repeat=5, clock=CPU)
+        return best_time(lambda: scalar_mlp_step(model, X, y), repeat=5, clock=CPU)
     finally:
         mg.set_default_dtype(previous)
-    try:
-        reference = micrograd_mlp.make_model(seed=0)
-    except ImportError:
-        return t_mg, None, model
-    t_micro = best_time(lambda: micrograd_mlp.micrograd_step(reference, X, y), repeat=5,
-                        clock=CPU)
-    return t_mg, t_micro, model
 
 
-def collector_off(fn):
-    """fn() with Python's cyclic garbage collector disabled (re-enabled afterwards)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return fn()
-    finally:
-        if was_enabled:
-            gc.enable()
+def bench_scalar_mlp_in_fresh_process(engine):
+    """{"collector on": s, "collector off": s} for one engine, or None when it is not
+    installed, measured in a new Python process that imports only that engine.
+
+    Each engine runs alone, as a user runs it: in one process, the objects the other
+    engine leaves alive change when the garbage collector runs, and so the time of
+    whichever engine is measured second (micrograd's time moved by 1.5x that way).
+    """
+    done = subprocess.run([sys.executable, "-m", "benchmarks.scalar_mlp_alone", engine],
+                          capture_output=True, text=True, cwd=REPOSITORY)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {engine} scalar-MLP run failed:\n{done.stderr}")
+    return json.loads(done.stdout)
 
 
 # ------------------------------------------------------------------ per-op overhead
@@ -160,21 +162,26 @@ def bench_op_overhead(n=2000):
 
 def main():
     t_mg, t_np = bench_min_char_rnn()
-    t_mlp, t_micro, _ = bench_scalar_mlp()
+    mlp = {engine: bench_scalar_mlp_in_fresh_process(engine)
+           for engine in ("minigrad", "micrograd")}
     t_np_op, t_fwd_op, t_bwd_op = bench_op_overhead()
     print("min-char-rnn (T=25, H=100, V=65, float64, fwd+bwd+clip): minigrad / numpy BPTT")
     print_table([("numpy BPTT", t_np, 1.0), ("minigrad", t_mg, t_mg / t_np)])
-    print("\nscalar engine: 2-16-16-1 MLP of 0-d tensors, 50 points, fwd+bwd")
-    if t_micro is None:
-        print_table([("minigrad", t_mlp, None)])
+    print("\nscalar engine: 2-16-16-1 MLP of 0-d tensors, 50 points, fwd+bwd "
+          "(each engine in a fresh process)")
+    mine, theirs = mlp["minigrad"], mlp["micrograd"]
+    if theirs is None:
+        print_table([("minigrad", mine["collector on"], None)])
         print("  micrograd is not installed: pip install micrograd==0.1.0 (or .[bench])")
     else:
-        print_table([("micrograd 0.1.0", t_micro, 1.0), ("minigrad", t_mlp, t_mlp / t_micro)])
-        print(f"  minigrad is {t_micro / t_mlp:.2f}x faster than micrograd")
-        quiet_mg, quiet_micro, _ = collector_off(bench_scalar_mlp)
+        on = "collector on"
+        print_table([("micrograd 0.1.0", theirs[on], 1.0),
+                     ("minigrad", mine[on], mine[on] / theirs[on])])
+        print(f"  minigrad is {theirs[on] / mine[on]:.2f}x faster than micrograd")
+        off = "collector off"
         print(f"  with the garbage collector off (most of micrograd's time is collecting the\n"
-              f"  reference cycles of its closures): micrograd {quiet_micro * 1e3:.0f} ms, "
-              f"minigrad {quiet_mg * 1e3:.0f} ms")
+              f"  reference cycles of its closures): micrograd {theirs[off] * 1e3:.0f} ms, "
+              f"minigrad {mine[off] * 1e3:.0f} ms")
     print("\nper-op overhead, elementwise mul of 8 floats (microseconds per op)")
     print(f"  numpy {t_np_op * 1e6:.2f} us | minigrad forward {t_fwd_op * 1e6:.2f} us | "
           f"minigrad backward {t_bwd_op * 1e6:.2f} us")
