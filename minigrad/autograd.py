@@ -264,7 +264,7 @@ def _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finis
                 data = inp.data
                 kind = ig.__class__
                 if kind is not data.__class__ or kind is ndarray and (
-                        ig.shape != data.shape or ig.dtype != data.dtype):
+                        ig.shape != data.shape or ig.dtype is not data.dtype):
                     ig = _conform(ig, data)
                 # _deliver(pending, waiting, heap, owned, inp, ig), spelled out
                 key = inp._seq

@@ -36,8 +36,13 @@ def to_array(data, dtype=None):
         raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of "
                         f"dtype {array.dtype} ({_NOT_NUMBERS.get(array.dtype.kind, 'no numbers')}"
                         f"); tensors hold bool, int, float or complex numbers")
-    # 0-d data is kept as a numpy scalar: scalar arithmetic on it is ~10x faster
-    # than on a 0-d array, which is what makes the scalar engine fast
+    return as_tensor_data(array)
+
+
+def as_tensor_data(array):
+    """`array` in the form a Tensor's `.data` takes: 0-d data is kept as a numpy
+    scalar (scalar arithmetic on it is ~10x faster than on a 0-d array, which is what
+    makes the scalar engine fast), any other array as it is."""
     return array[()] if array.ndim == 0 else array
 
 

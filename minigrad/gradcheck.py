@@ -2,6 +2,7 @@
 import numpy as np
 
 from .autograd import grad
+from .creation import as_tensor_data
 from .errors import GradcheckError
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
@@ -39,8 +40,7 @@ def numerical_jacobians(fn, inputs, eps):
                 for step in (eps, -eps):
                     shifted = base_values.copy()
                     shifted.flat[j] += step
-                    tensor.data = shifted.astype(original.dtype)[()] if shifted.ndim == 0 \
-                        else shifted.astype(original.dtype)
+                    tensor.data = as_tensor_data(shifted.astype(original.dtype))
                     with no_grad():
                         outputs.append([o.data.astype(np.float64).reshape(-1)
                                         for o in _flat_outputs(fn, inputs)])

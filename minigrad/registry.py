@@ -175,8 +175,6 @@ def apply(prim, args, attrs):
         _check_finite_forward(prim, arrays, data)
     if needs_grad and state.grad_enabled and prim.differentiable:
         inputs = args if all_tensors else _with_constant_inputs(args, data)
-        # the user's line: set by Module.__call__ inside minigrad's modules, else the
-        # first frame outside minigrad above apply's caller (see source.py)
         # the new node; its fields as in Tensor._constant (spelled out here, where
         # every recorded op passes)
         node = _new(Tensor)
@@ -187,6 +185,8 @@ def apply(prim, args, attrs):
         node._inputs = inputs
         node._attrs = attrs or NO_ATTRS
         node.scope = state.scope
+        # the user's line: set by Module.__call__ inside minigrad's modules, else the
+        # first frame outside minigrad above apply's caller (see source.py)
         node.source = state.user_site or user_location(3)
         node._retains_grad = False
         node._hooks = None

@@ -7,15 +7,15 @@ import math
 
 import numpy as np
 
-from ..creation import generator
+from ..creation import as_tensor_data, generator
 
 
 def _fill(tensor, values):
     values = np.asarray(values, dtype=tensor.data.dtype)
     if isinstance(tensor.data, np.ndarray):
         tensor.data[...] = values
-    else:  # 0-d data is an immutable numpy scalar (the engine's convention): replace it
-        tensor.data = values[()]
+    else:  # 0-d data is an immutable numpy scalar: replace it
+        tensor.data = as_tensor_data(values)
     return tensor
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..creation import as_tensor_data
 from ..grad_mode import no_grad
 from ..scope import name_scope
 from ..source import site_for_module_call
@@ -300,7 +301,7 @@ class Module:
                 problems.append(f"cannot convert {k!r} from {incoming[k].dtype} to "
                                 f"{target.data.dtype}: {exc}")
                 continue
-            converted[k] = value[()] if value.ndim == 0 else value  # 0-d: a numpy scalar
+            converted[k] = as_tensor_data(value)
         if problems:
             raise RuntimeError(f"load_state_dict of {type(self).__name__} failed; nothing was "
                                f"changed:\n  " + "\n  ".join(problems))
