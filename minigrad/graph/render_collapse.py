@@ -44,20 +44,29 @@ class View:
     notes: list               # sentences for the graph label: what was collapsed
 
 
-def placements(graph, node_ids, derived=()):
+def links(graph, node_ids):
+    """(inputs, consumers) among `node_ids`: node id -> ids of the nodes it reads
+    from, and of the nodes that read it (edges to or from other nodes left out)."""
+    wanted = set(node_ids)
+    inputs, consumers = {}, {}
+    for src, dst, _ in graph.edges:
+        if src in wanted and dst in wanted:
+            inputs.setdefault(dst, []).append(src)
+            consumers.setdefault(src, []).append(dst)
+    return inputs, consumers
+
+
+def placements(graph, node_ids, derived, linked):
     """(module, layer, direction, time_step) of every node that has a time step.
 
     A node without one (say `x[t]`, computed before the loop) whose consumers all
     sit in the same cell adopts that cell's place, so it is drawn inside it.
     Node ids are topological, so one pass over them in reverse order suffices.
+    `derived` is `weight_derived(...)`, `linked` is `links(graph, node_ids)`.
     """
-    wanted = set(node_ids)
-    consumers = {}
-    for src, dst, _ in graph.edges:
-        if src in wanted and dst in wanted:
-            consumers.setdefault(src, []).append(dst)
+    _, consumers = linked
     place = {}
-    for node_id in sorted(wanted, reverse=True):
+    for node_id in sorted(set(node_ids), reverse=True):
         attrs = graph.nodes[node_id]
         if attrs["kind"] == "param" or node_id in derived:
             continue
@@ -73,17 +82,13 @@ def placements(graph, node_ids, derived=()):
     return place
 
 
-def weight_derived(graph, node_ids):
+def weight_derived(graph, node_ids, linked):
     """Ops computed from parameters only (e.g. `W.T` done once before the loop) that
-    are not private to one time step: drawn once, with the shared weights."""
-    wanted = set(node_ids)
-    inputs, consumers = {}, {}
-    for src, dst, _ in graph.edges:
-        if dst in wanted and src in wanted:
-            inputs.setdefault(dst, []).append(src)
-            consumers.setdefault(src, []).append(dst)
+    are not private to one time step: drawn once, with the shared weights.
+    `linked` is `links(graph, node_ids)`."""
+    inputs, consumers = linked
     derived = set()
-    for node_id in sorted(wanted):
+    for node_id in sorted(set(node_ids)):
         attrs = graph.nodes[node_id]
         if attrs["kind"] != "op" or node_id not in inputs:
             continue
@@ -118,8 +123,9 @@ def build_view(graph, node_ids, detail, hidden_steps=(), highlighted_edges=None)
         View
     """
     gap_of = _gap_keys(sorted(hidden_steps))
-    derived = weight_derived(graph, node_ids)
-    place = placements(graph, node_ids, derived)
+    linked = links(graph, node_ids)
+    derived = weight_derived(graph, node_ids, linked)
+    place = placements(graph, node_ids, derived, linked)
     groups, nodes = {}, {}
     for node_id in node_ids:
         attrs = graph.nodes[node_id]

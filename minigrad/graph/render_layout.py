@@ -131,19 +131,12 @@ def _emit_step(dot, t, lanes, placed):
         for lane in order:
             keys = lanes[lane]
             if lane == (None, None, None):
-                step.node(lane_anchor(t, lane), **ANCHOR)
-                step.node(lane_exit(t, lane), **ANCHOR)
-                for key in keys:
-                    step.node(**placed[key])
+                _emit_lane_contents(step, t, lane, keys, placed)
                 continue
             with step.subgraph(name=_inner_name(t, lane)) as sub:
                 sub.attr(label=_inner_label(lane), fontsize=CLUSTER_FONT, style="rounded",
-                         color="#7a9cc6" if lane[2] != "reverse" else "#c67a9c",
-                         fillcolor="white")
-                sub.node(lane_anchor(t, lane), **ANCHOR)
-                sub.node(lane_exit(t, lane), **ANCHOR)
-                for key in keys:
-                    sub.node(**placed[key])
+                         color=_lane_colour(lane), fillcolor="white")
+                _emit_lane_contents(sub, t, lane, keys, placed)
 
 
 def _emit_lanes(dot, steps, lanes, placed):
@@ -163,14 +156,24 @@ def _emit_lanes(dot, steps, lanes, placed):
                     continue
                 with row.subgraph(name=_inner_name(t, lane)) as sub:
                     sub.attr(label=f"t = {t} · {_inner_label(lane)}", fontsize=CLUSTER_FONT,
-                             style="rounded,filled",
-                             color="#7a9cc6" if direction != "reverse" else "#c67a9c",
+                             style="rounded,filled", color=_lane_colour(lane),
                              fillcolor="#fafafa" if direction != "reverse" else "#fcf7f9",
                              fontcolor="#505050")
-                    sub.node(lane_anchor(t, lane), **ANCHOR)
-                    sub.node(lane_exit(t, lane), **ANCHOR)
-                    for key in keys:
-                        sub.node(**placed[key])
+                    _emit_lane_contents(sub, t, lane, keys, placed)
+
+
+def _emit_lane_contents(box, t, lane, keys, placed):
+    """Into `box` (a step's or a lane's cluster): the lane's entry and exit anchors at
+    step t, then its nodes."""
+    box.node(lane_anchor(t, lane), **ANCHOR)
+    box.node(lane_exit(t, lane), **ANCHOR)
+    for key in keys:
+        box.node(**placed[key])
+
+
+def _lane_colour(lane):
+    """The border of a lane's boxes: blue, or rose for a reverse direction."""
+    return "#c67a9c" if lane[2] == "reverse" else "#7a9cc6"
 
 
 def _inner_name(t, inner):
