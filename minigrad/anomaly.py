@@ -1,5 +1,15 @@
-"""`detect_anomaly()`: stop at the first op whose forward or backward makes NaN or inf."""
+"""`detect_anomaly()`: stop at the first op whose forward or backward makes NaN or inf.
+
+Outside it, as in PyTorch, an op whose result holds inf or NaN (log(0), 0/0, an
+overflowing exp) returns it without a warning: numpy's RuntimeWarning would name
+minigrad's own line, not the user's. detect_anomaly names the op and the user's line.
+Warnings from the user's own numpy code are left as they are.
+"""
+import warnings
+
 from .state import STATE
+
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigrad\.(ops\.|autograd)")
 
 
 class detect_anomaly:

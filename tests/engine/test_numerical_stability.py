@@ -1,8 +1,16 @@
-"""softmax, log_softmax, logsumexp and sigmoid stay finite and right at |x| = 1e4."""
+"""softmax, log_softmax, logsumexp and sigmoid stay finite and right at |x| = 1e4; ops
+whose results are inf or NaN give them without numpy's warnings, as in PyTorch."""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import minigrad as mg
+
+ROOT = Path(__file__).resolve().parents[2]
 
 BIG = np.array([[1e4, 1e4 - 1.0, -1e4, 0.5],
                 [-1e4, -1e4 + 2.0, -1e4 - 3.0, -1e4]])
@@ -95,3 +103,25 @@ def test_power_gradients_at_a_zero_base_are_finite_as_in_pytorch():
     base = mg.tensor([0.0, 0.0], requires_grad=True, dtype=mg.float64)
     g, = mg.grad((base ** 0).sum(), base, create_graph=True)
     np.testing.assert_array_equal(g.data, [0.0, 0.0])
+
+
+def test_inf_and_nan_from_ops_come_without_numpy_warnings_but_the_users_own_keep_theirs():
+    """As in PyTorch: log(0), sqrt(-1), 1/0 and exp overflow give inf/NaN silently, in
+    forward and backward, even under `-W error::RuntimeWarning`; a numpy warning of the
+    user's own code still reaches them (here: raises)."""
+    program = textwrap.dedent("""
+        import numpy as np
+        import minigrad as mg
+        x = mg.tensor([0.0, -1.0], requires_grad=True, dtype=mg.float64)
+        y = x.log() + x.sqrt() + mg.tensor([1.0]) / mg.tensor([0.0]) + (x * 1000).exp()
+        y.sum().backward()
+        assert not np.isfinite(y.numpy()).any() and not np.isfinite(x.grad.numpy()).all()
+        try:
+            np.log(np.zeros(1))
+        except RuntimeWarning:
+            print("user's warning kept")
+    """)
+    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", program],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "user's warning kept"
