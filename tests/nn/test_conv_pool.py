@@ -132,6 +132,51 @@ def test_max_pool_gradient_on_ties_goes_to_the_first_maximum_of_each_window():
     np.testing.assert_array_equal(x.grad.data, [[[1.0, 0.0, 2.0, 0.0, 1.0]]])
 
 
+def max_pool_choice_loop(x, k, stride, padding, dilation):
+    """(max_pool1d(x), d sum(max_pool1d(x)) / dx) by a loop: a window holding NaN gives
+    NaN and passes its gradient to its last NaN; otherwise to its first maximum among
+    the input's elements (-inf ones too). A window of padding only gives -inf."""
+    n, c, length = x.shape
+    length_out = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    values = np.full((n, c, length_out), -np.inf)
+    grad = np.zeros_like(x)
+    for i in range(n):
+        for ch in range(c):
+            for l in range(length_out):
+                taps = [l * stride - padding + j * dilation for j in range(k)]
+                taps = [pos for pos in taps if 0 <= pos < length]
+                nans = [pos for pos in taps if np.isnan(x[i, ch, pos])]
+                if nans:
+                    values[i, ch, l] = np.nan
+                    grad[i, ch, nans[-1]] += 1
+                elif taps:
+                    best = max(x[i, ch, pos] for pos in taps)
+                    values[i, ch, l] = best
+                    grad[i, ch, next(pos for pos in taps if x[i, ch, pos] == best)] += 1
+    return values, grad
+
+
+@pytest.mark.parametrize("k,stride,padding,dilation", [(2, 2, 1, 1), (3, 1, 1, 1),
+                                                       (2, 1, 0, 1), (3, 2, 1, 2)])
+def test_max_pool_gradient_with_minus_infinity_nan_and_ties(k, stride, padding, dilation):
+    rng = np.random.default_rng(k * 100 + stride * 10 + padding)
+    x = rng.choice([np.nan, -np.inf, 0.0, 1.0], size=(2, 3, 9), p=[0.1, 0.4, 0.25, 0.25])
+    xt = mg.tensor(x, requires_grad=True, dtype=mg.float64)
+    out = F.max_pool1d(xt, k, stride, padding, dilation)
+    out.backward(mg.ones_like(out))
+    values, grad = max_pool_choice_loop(x, k, stride, padding, dilation)
+    np.testing.assert_array_equal(out.data, values)
+    np.testing.assert_array_equal(xt.grad.data, grad)
+
+
+def test_max_pool_window_of_minus_infinities_passes_its_gradient_to_an_input():
+    x = mg.tensor([[[-np.inf, -np.inf, 1.0, -np.inf]]], requires_grad=True, dtype=mg.float64)
+    out = F.max_pool1d(x, 2, 2, 1)  # windows [pad, x0] [x1, x2] [x3, pad]
+    np.testing.assert_array_equal(out.data, [[[-np.inf, 1.0, -np.inf]]])
+    out.backward(mg.ones_like(out))
+    np.testing.assert_array_equal(x.grad.data, [[[1.0, 0.0, 1.0, 1.0]]])
+
+
 def test_max_pool_padding_is_minus_infinity():
     x = mg.tensor([[[0.5, 0.7]]], dtype=mg.float64)
     # taps 0 and 3 of the padded [pad, 0.5, 0.7, pad] are both padding

@@ -626,6 +626,23 @@ def test_max_pool_padding_is_minus_infinity():
     close(nn.MaxPool1d(2, 2, 1)(mg.tensor(x)), tnn.MaxPool1d(2, 2, 1)(torch.tensor(x)))
 
 
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("k,stride,padding,dilation", [(2, 2, 1, 1), (3, 1, 1, 1),
+                                                       (2, 1, 0, 1), (3, 2, 1, 2),
+                                                       (4, 3, 2, 1)])
+def test_max_pool_values_and_gradients_with_minus_infinity_nan_and_ties(k, stride, padding,
+                                                                       dilation, ceil_mode):
+    rng = np.random.default_rng(k * 1000 + stride * 100 + padding * 10 + dilation)
+    x = rng.choice([np.nan, -np.inf, 0.0, 1.0], size=(2, 3, 10), p=[0.1, 0.4, 0.25, 0.25])
+    xo, xt = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = nn.MaxPool1d(k, stride, padding, dilation, ceil_mode)(xo)
+    ref = tnn.MaxPool1d(k, stride, padding, dilation, ceil_mode=ceil_mode)(xt)
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    out.backward(mg.ones_like(out))
+    ref.backward(torch.ones_like(ref))
+    np.testing.assert_array_equal(xo.grad.data, xt.grad.numpy())
+
+
 def test_ceil_mode_pools_a_partial_window_when_the_input_is_shorter_than_the_kernel():
     x = np.array([[[0.5, 0.7, 0.1]]])
     for include in (True, False):

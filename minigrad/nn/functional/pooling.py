@@ -26,8 +26,10 @@ def _geometry(op, length, kernel_size, stride, padding, dilation, ceil_mode):
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """out[..., l] = max_k x_pad[..., l*stride + k*dilation], padding never chosen.
 
-    As in torch, each window's gradient goes to its first maximum, and a window with
-    nothing above the padding (all its taps in the padding, or on -inf inputs) gives -inf.
+    As in torch, each window's gradient goes to its first maximum among the input's
+    elements, -inf inputs included (or to its last NaN, which it then passes on); a
+    window with all its taps in the padding gives -inf. The window maxima are found in numpy, and the
+    graph holds one gather of the chosen elements.
 
     Args:
         input: (N, C, L) or (C, L).
@@ -37,17 +39,27 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         (N, C, L_out) with L_out = floor_or_ceil((L + 2p - dilation*(K-1) - 1) / stride) + 1.
     """
     length = input.shape[-1]
-    stride, length_out, extra = _geometry("max_pool1d", length, kernel_size, stride, padding,
-                                          dilation, ceil_mode)
-    lowest = np.finfo(input.dtype).min  # finite, so that anomaly mode does not trip on it
-    padded = pad1d(input, padding, padding + extra, value=lowest)
-    values, first = unfold1d(padded, kernel_size, stride, dilation, length_out).max(dim=-1)
-    chosen = np.arange(length_out) * stride + first.data * dilation  # in padded coordinates
-    in_padding = (chosen < padding) | (chosen >= padding + length)
-    if not in_padding.any():
+    stride, length_out, _ = _geometry("max_pool1d", length, kernel_size, stride, padding,
+                                      dilation, ceil_mode)
+    # window l's taps in input coordinates; those outside [0, length) are padding
+    taps = (np.arange(length_out)[:, None] * stride
+            + np.arange(kernel_size)[None, :] * dilation - padding)
+    real = (taps >= 0) & (taps < length)
+    scores = np.where(real, np.asarray(input.data)[..., np.clip(taps, 0, length - 1)], -np.inf)
+    best = scores.max(axis=-1, keepdims=True)
+    chosen = ((scores == best) & real).argmax(axis=-1)            # (..., L_out)
+    nan = np.isnan(scores)  # (the padding is -inf, never NaN)
+    if nan.any():  # as torch, a window holding NaN passes on its last NaN
+        last_nan = kernel_size - 1 - nan[..., ::-1].argmax(axis=-1)
+        chosen = np.where(nan.any(axis=-1), last_nan, chosen)
+    position = np.clip(taps[np.arange(length_out), chosen], 0, length - 1)
+    leading = [i[..., None] for i in np.indices(chosen.shape[:-1], sparse=True)]
+    values = input[(*leading, position)]
+    empty = ~real.any(axis=-1)
+    if not empty.any():
         return values
     minus_inf = np.full(values.shape, -np.inf, dtype=values.dtype)
-    return where(Tensor._constant(~in_padding), values, Tensor._constant(minus_inf))
+    return where(Tensor._constant(~empty), values, Tensor._constant(minus_inf))
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
