@@ -321,3 +321,9 @@ def _default_dtype():
 
 
 _ops = None  # set by minigrad.ops once the primitives are registered
+
+# in-place updates (x -= y under no_grad, x.add_(y), x.zero_(), x[i] = v): see inplace.py
+from .inplace import METHODS as _INPLACE_METHODS  # noqa: E402  (inplace.py uses Tensor)
+
+for _name, _method in _INPLACE_METHODS.items():
+    setattr(Tensor, _name, _method)
