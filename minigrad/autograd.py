@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .anomaly import anomaly_in, describe_anomaly
 from .errors import AnomalyError, GraphFreedError
 from .ops.shape import sum_to
 from .ops.unary import cast
@@ -396,13 +397,13 @@ def _check_finite_backward(node, grads):
     for position, ig in enumerate(grads):
         if ig is None:
             continue
-        values = np.asarray(ig.data if isinstance(ig, Tensor) else ig)
-        if values.dtype.kind in "fc" and not np.isfinite(values).all():
+        found = anomaly_in(ig.data if isinstance(ig, Tensor) else ig)
+        if found is not None:
             shapes = ", ".join(str(i.shape) for i in node._inputs)
             raise AnomalyError(
                 f"detect_anomaly: backward of {node._prim.name} produced "
-                f"{'NaN' if np.isnan(values).any() else 'inf'} in the gradient of input "
-                f"{position}\n  input shapes: {shapes}\n"
+                f"{describe_anomaly(found)} in the gradient of input {position}\n"
+                f"  input shapes: {shapes}\n"
                 f"  created at {format_location(node.source)}")
 
 

@@ -20,6 +20,7 @@ from types import MethodType
 
 import numpy as np
 
+from .anomaly import anomaly_in, describe_anomaly
 from .dtypes import get_default_dtype
 from .errors import AnomalyError, ShapeError, ShapeIndexError, describe_shapes, op_error
 from .source import format_location, user_location
@@ -278,11 +279,11 @@ def _with_constant_inputs(args, result):
 
 
 def _check_finite_forward(prim, arrays, data):
-    if data.dtype.kind in "fc" and not np.isfinite(data).all():
+    found = anomaly_in(data)
+    if found is not None:
         location = user_location(3)
         raise AnomalyError(
-            f"detect_anomaly: forward of {prim.name} produced "
-            f"{'NaN' if np.isnan(data).any() else 'inf'}\n"
+            f"detect_anomaly: forward of {prim.name} produced {describe_anomaly(found)}\n"
             f"  input shapes: {describe_shapes(arrays)}\n"
             f"  created at {format_location(location)}")
 

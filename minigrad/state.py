@@ -6,13 +6,15 @@ attribute lookup per switch.
 
 
 class _State:
-    __slots__ = ("grad_enabled", "scope", "anomaly", "backward_of", "observer", "wants",
+    __slots__ = ("grad_enabled", "scope", "anomaly", "anomaly_checks_inf", "backward_of",
+                 "observer", "wants",
                  "user_site")
 
     def __init__(self):
         self.grad_enabled = True
         self.scope = ()  # tuple of names, innermost last
         self.anomaly = False
+        self.anomaly_checks_inf = True  # False: anomaly mode stops at NaN only
         self.backward_of = None  # the forward node whose VJP is running (create_graph only)
         # an object with on_node(node, grad) and on_edge(node, position, input, grad),
         # told about every gradient of a backward pass (graph capture uses it)

@@ -136,6 +136,28 @@ def test_detect_anomaly_through_slices_finds_the_op_that_made_the_inf():
     np.testing.assert_allclose(x.grad.numpy(), [[2.0, 4.0], [0.0, 4.0 / 6.0]])
 
 
+def test_detect_anomaly_without_inf_checks_lets_a_minus_inf_mask_pass_but_stops_at_nan():
+    scores = mg.tensor([[0.5, 1.0, -2.0], [0.1, 0.2, 0.3]], requires_grad=True)
+    keep = mg.tensor([[True, True, False], [True, True, True]])
+    with mg.detect_anomaly(), pytest.raises(mg.AnomalyError,
+                                            match=r"forward of where produced inf .*"
+                                                  r"check_inf=False"):
+        scores.masked_fill(~keep, float("-inf")).softmax(-1)
+    with mg.detect_anomaly(check_inf=False), np.errstate(divide="ignore", invalid="ignore"):
+        probs = scores.masked_fill(~keep, float("-inf")).softmax(-1)
+        (probs * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
+        x = mg.tensor([-1.0, 4.0], requires_grad=True)
+        with pytest.raises(mg.AnomalyError, match="forward of sqrt produced NaN"):
+            x.sqrt()
+        y = mg.tensor([0.0, 4.0], dtype=mg.float64, requires_grad=True)
+        y.sqrt().sum().backward()  # an inf gradient passes too
+    assert np.isinf(y.grad.numpy()[0])
+    assert scores.grad.numpy()[0, 2] == 0.0 and np.isfinite(scores.grad.numpy()).all()
+    with mg.detect_anomaly(), pytest.raises(mg.AnomalyError, match="inf"), \
+            np.errstate(divide="ignore"):
+        mg.tensor([1.0]) / mg.tensor([0.0])  # the default checks inf again
+
+
 @pytest.fixture
 def wrong_double():
     """A throwaway primitive 2x whose VJP claims 3g; removed from the registry afterwards."""
