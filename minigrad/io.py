@@ -6,11 +6,19 @@ by `np.savez` loads too. Object arrays (which would need pickle) are refused bot
 
 Nested dicts (a checkpoint {"model": model.state_dict(), "optim": opt.state_dict()})
 are saved with "/" between the levels ("optim/state/0/exp_avg"; a list of dicts is
-numbered) and `load` nests them again; numbers come back as numpy arrays, and an
-empty dict is not stored.
+numbered) and `load` nests them again; an empty dict is not stored.
+
+Python scalars come back as the Python type they were saved as, as torch.load gives
+them: int, float, bool, str and None (`{"step": 60}` loads as 60, not array(60)).
+Each is stored as a 0-d array (None: an empty float64 array) whose zip entry carries
+the comment "minigrad:int" (float, bool, str, None). Zip entry comments are ignored
+by `np.load` and by older versions of minigrad, which see the plain arrays; entries
+without such a comment (np.savez files, files of the earlier format) load as arrays,
+as before. Numpy scalars and arrays stay numpy.
 """
 import os
 import tempfile
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -19,7 +27,22 @@ import numpy as np
 from .tensor import Tensor
 
 
+_SCALAR_MARK = "minigrad:"  # + a name of _PY_SCALARS, in the zip entry's comment
+_PY_SCALARS = {"int": int, "float": float, "bool": bool, "str": str, "None": type(None)}
+
+
+def _scalar_name(value):
+    """The name of a Python scalar's type, or None for anything else (exact types:
+    np.float64 subclasses float but is numpy's, and stays an array)."""
+    for name, kind in _PY_SCALARS.items():
+        if type(value) is kind:
+            return name
+    return None
+
+
 def _as_array(key, value):
+    if value is None:
+        return np.zeros(0)
     array = np.asarray(value.data if isinstance(value, Tensor) else value)
     if array.dtype.hasobject:
         raise TypeError(f"save: {key!r} holds Python objects (dtype {array.dtype}); only "
@@ -34,15 +57,19 @@ def save(state_dict, path):
     same directory and moved over `path` with os.replace. `path` is used as given
     (no ".npz" is appended).
     """
-    arrays = [(key, _as_array(key, value)) for key, value in _flatten(state_dict)]
+    arrays = [(key, _as_array(key, value), _scalar_name(value))
+              for key, value in _flatten(state_dict)]
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
     try:
         with os.fdopen(handle, "wb") as file, \
                 zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-            for key, array in arrays:
-                with zf.open(key + ".npy", "w", force_zip64=True) as entry:
+            for key, array, scalar in arrays:
+                info = zipfile.ZipInfo(key + ".npy", date_time=time.localtime()[:6])
+                if scalar is not None:
+                    info.comment = (_SCALAR_MARK + scalar).encode("ascii")
+                with zf.open(info, "w", force_zip64=True) as entry:
                     np.lib.format.write_array(entry, array, allow_pickle=False)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a saved file is not
         os.replace(temporary, path)
@@ -91,7 +118,9 @@ def _umask():
 
 
 def load(path):
-    """Read an .npz state dict: an OrderedDict of name -> numpy array, in file order.
+    """Read an .npz state dict: an OrderedDict of name -> numpy array, in file order,
+    nested again where `save` joined levels with "/"; Python scalars saved by `save`
+    come back as Python int, float, bool, str or None.
 
     Raises ValueError naming the path if the file is not an .npz archive (a text or
     pickle file, an empty or truncated file, a zip of other entries such as a PyTorch
@@ -109,13 +138,14 @@ def load(path):
                          f"reads the files that mg.save and np.savez write") from None
     state = OrderedDict()
     with archive:
-        for name in archive.namelist():
+        for info in archive.infolist():
+            name = info.filename
             if not name.endswith(".npy"):
                 raise ValueError(f"load: {path} is not an .npz archive: its entry {name!r} is "
                                  f"not a .npy array (a PyTorch .pt file is a zip of pickled "
                                  f"data, which minigrad does not read)")
             key = name[:-len(".npy")]
-            state[key] = _read_entry(archive, key, path)
+            state[key] = _as_saved(_read_entry(archive, key, path), info.comment, key, path)
     return _nest(state) if any("/" in key for key in state) else state
 
 
@@ -131,6 +161,21 @@ def _describe(head):
     if head.startswith(b"\x80"):
         return "it looks like a Python pickle, which minigrad never unpickles"
     return f"it starts with {head!r}"
+
+
+def _as_saved(array, comment, key, path):
+    """The Python scalar that `save` stored as `array`, if the entry's comment names
+    one; otherwise the array itself (np.savez files and the earlier format)."""
+    mark = comment.decode("ascii", "replace")
+    name = mark[len(_SCALAR_MARK):] if mark.startswith(_SCALAR_MARK) else None
+    if name not in _PY_SCALARS:  # no mark, or one of a later format: the array as it is
+        return array
+    if name == "None" and array.size == 0:
+        return None
+    if array.ndim == 0 and type(array.item()) is _PY_SCALARS[name]:
+        return array.item()
+    raise ValueError(f"load: entry {key!r} of {path} is marked {mark!r} but holds an array "
+                     f"of shape {array.shape} and dtype {array.dtype}")
 
 
 def _read_entry(archive, key, path):
