@@ -11,8 +11,9 @@ from . import ops  # registers the primitives and binds Tensor's methods
 from .registry import PRIMITIVES, primitive
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)
-from .creation import (arange, eye, full, generator, linspace, manual_seed, ones, ones_like,
-                       rand, randint, randn, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, eye, from_numpy, full, generator, linspace,
+                       manual_seed, ones, ones_like, rand, randint, randn, tensor, zeros,
+                       zeros_like)
 from .functions import *  # noqa: F401,F403  (mg.exp, mg.concat, mg.stack, ...)
 from .functions import cat, concat, stack, where, maximum, minimum, broadcast_to
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

@@ -6,17 +6,41 @@ subcommand means adding one module and one line here.
 
     minigrad render lstm --steps 10 --detail cells --out lstm.svg
     minigrad bptt rnn --steps 30 --out vanishing.svg
+    minigrad --version
 """
 import argparse
 import importlib
+import importlib.metadata
+import os
+import re
 import sys
 
 SUBCOMMANDS = ("minigrad.cli_render", "minigrad.cli_bptt", "minigrad.cli_train")
+PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyproject.toml")
+
+
+def version():
+    """The installed distribution's version; from a source tree that is not installed,
+    the `version` of pyproject.toml's [project] table; "unknown" if neither is found."""
+    try:
+        return importlib.metadata.version("minigrad")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    try:
+        with open(PYPROJECT, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return "unknown"
+    # the [project] table runs to the next table header (tomllib is not in Python 3.10)
+    table = re.search(r"^\[project\][ \t]*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    found = table and re.search(r"""^version\s*=\s*["']([^"']+)["']""", table.group(1), re.M)
+    return found.group(1) if found else "unknown"
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="minigrad", description="minigrad: autodiff and recurrent networks you can see")
+    parser.add_argument("--version", action="version", version=f"minigrad {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in SUBCOMMANDS:

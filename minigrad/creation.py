@@ -2,6 +2,7 @@
 import numpy as np
 
 from .dtypes import NUMBER_KINDS, get_default_dtype, resolve
+from .source import warn_at_user_line
 from .tensor import Tensor
 
 _GENERATOR = [np.random.default_rng(0)]
@@ -83,6 +84,38 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
+def as_tensor(data, dtype=None):
+    """`data` as a tensor, copying only when it must, as torch.as_tensor.
+
+    A Tensor of the dtype asked for is returned as it is (another dtype: converted,
+    in the graph). A numpy array of that dtype becomes a leaf sharing its memory
+    (writes to one show in the other), except a 0-d one: 0-d data is a numpy scalar
+    (see `as_tensor_data`), so it is copied. Anything else is copied as by `tensor`.
+    """
+    dtype = resolve(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or dtype == data.dtype else data.astype(dtype)
+    if isinstance(data, np.ndarray) and data.ndim and (dtype is None or dtype == data.dtype):
+        return from_numpy(data)
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(ndarray):
+    """A leaf tensor sharing `ndarray`'s memory and dtype, as torch.from_numpy: writes to
+    one show in the other. A 0-d array is copied (0-d data is a numpy scalar)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}; "
+                        f"use mg.tensor or mg.as_tensor for other data")
+    if ndarray.dtype.kind not in NUMBER_KINDS:
+        raise TypeError(f"from_numpy: cannot share a numpy array of dtype {ndarray.dtype}; "
+                        f"tensors hold bool, int, float or complex numbers")
+    if not ndarray.flags.writeable:
+        warn_at_user_line("from_numpy: the given numpy array is not writable; in-place "
+                          "changes to the tensor (an optimizer step) will fail. Copy the "
+                          "array first (np.array(a)) or use mg.tensor, which copies")
+    return _leaf(as_tensor_data(ndarray), False)
+
+
 def _shape(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
@@ -101,6 +134,11 @@ def _leaf(array, requires_grad):
 
 def zeros(*shape, dtype=None, requires_grad=False):
     return _leaf(np.zeros(_shape(shape), dtype=_float(dtype, "zeros")), requires_grad)
+
+
+def empty(*shape, dtype=None, requires_grad=False):
+    """A tensor of the given shape whose values are whatever memory held (as torch.empty)."""
+    return _leaf(np.empty(_shape(shape), dtype=_float(dtype, "empty")), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):

@@ -14,8 +14,8 @@ def _wrap(method_name):
     return fn
 
 
-for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "leaky_relu",
-              "softplus", "clip", "clamp", "sum", "mean", "var", "std", "max", "min",
+for _name in ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu",
+              "leaky_relu", "softplus", "clip", "clamp", "sum", "mean", "var", "std", "max", "min",
               "amax", "amin", "argmax", "argmin", "softmax", "log_softmax", "logsumexp",
               "reshape", "permute", "transpose", "squeeze", "unsqueeze", "split", "chunk",
               "matmul", "flatten"):

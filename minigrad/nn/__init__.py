@@ -12,4 +12,5 @@ from .embedding import Embedding
 from .flatten import Flatten
 from .identity import Identity
 from .linear import Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .pooling import AvgPool1d, MaxPool1d

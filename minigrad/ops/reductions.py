@@ -5,6 +5,8 @@ The primitives take numpy's `axis`/`keepdims` (Tensor's methods translate torch'
 the gradient to the input's shape with `expand`.
 """
 import builtins
+import math
+import warnings
 
 import numpy as np
 
@@ -37,9 +39,19 @@ def _grad_back_to(g, x, axis, keepdims):
     return expand(g, shape=x.shape)
 
 
-def _count(x, axis):
-    axes = normalize_axes(axis, x.ndim)
-    return int(np.prod([x.shape[a] for a in axes])) if axes else 1
+def reduced_count(x, axis):
+    """How many elements of x (an array) each result of a reduction over `axis` reads."""
+    shape = x.shape
+    return math.prod(shape[a] for a in normalize_axes(axis, len(shape)))
+
+
+def _quietly(reduce, x, **kwargs):
+    """`reduce(x, **kwargs)` without numpy's RuntimeWarnings ("Mean of empty slice",
+    "Degrees of freedom <= 0"), which name numpy's own files. Only for the degenerate
+    cases, whose NaN or inf is the answer (as torch's)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return reduce(x, **kwargs)
 
 
 @primitive("sum")
@@ -54,24 +66,32 @@ def sum_vjp(g, out, x, axis=None, keepdims=False):
 
 @primitive("mean")
 def mean(x, axis=None, keepdims=False):
-    return np.mean(x, axis=axis, keepdims=keepdims)
+    if x.size:
+        return np.mean(x, axis=axis, keepdims=keepdims)
+    return _quietly(np.mean, x, axis=axis, keepdims=keepdims)  # NaN, silently (torch)
 
 
 @mean.defvjp
 def mean_vjp(g, out, x, axis=None, keepdims=False):
-    return (_grad_back_to(g / _count(x, axis), x, axis, keepdims),)
+    # an empty x has an empty gradient: its count of 0 only needs to not divide by zero
+    return (_grad_back_to(g / builtins.max(reduced_count(x, axis), 1), x, axis, keepdims),)
 
 
 @primitive("var")
 def var(x, axis=None, keepdims=False, correction=1):
-    return np.var(x, axis=axis, keepdims=keepdims, ddof=correction)
+    """Divides by max(N - correction, 0), N the number of elements reduced; with none
+    left (or an empty x) the result is inf, or NaN where x sits at its mean, as in torch
+    (x.var() and x.std() give torch's warning: tensor_methods._variance)."""
+    if x.size and reduced_count(x, axis) > correction:
+        return np.var(x, axis=axis, keepdims=keepdims, ddof=correction)
+    return _quietly(np.var, x, axis=axis, keepdims=keepdims, ddof=correction)
 
 
 @var.defvjp
 def var_vjp(g, out, x, axis=None, keepdims=False, correction=1):
     centred = x - mean(x, axis=axis, keepdims=True)
     g = _grad_back_to(g, x, axis, keepdims)
-    dof = _count(x, axis) - correction
+    dof = reduced_count(x, axis) - correction
     if dof > 0:
         return (g * centred * (2.0 / dof),)
     # no degrees of freedom (the forward is inf, or nan where x sits at its mean): the

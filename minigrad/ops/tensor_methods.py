@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import tensor as tensor_module
 from ..registry import NO_ATTRS, apply
+from ..source import warn_at_user_line
 from ..tensor import Tensor
 from . import arithmetic as A
 from . import indexing, joining, linalg, reductions, selection, shape, unary
@@ -196,18 +197,30 @@ def _var(x, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=Non
     """x.var(dim, unbiased, keepdim, *, correction), as torch: sum((x - mean)^2) over dim
     (None: all of x) divided by N - correction; correction defaults to 1 if unbiased else
     0. `axis`/`keepdims` are numpy's names for dim/keepdim."""
+    return _variance("var", x, dim, unbiased, keepdim, correction, axis, keepdims)
+
+
+def _std(x, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+         keepdims=None):
+    """x.std(...): the square root of x.var(...), same arguments."""
+    return unary.sqrt(_variance("std", x, dim, unbiased, keepdim, correction, axis, keepdims))
+
+
+def _variance(name, x, dim, unbiased, keepdim, correction, axis, keepdims):
+    """x.var or x.std's variance; with no degrees of freedom left, torch's warning,
+    naming `name` and the user's line."""
     if axis is not None:
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
     if correction is None:
         correction = int(unbiased)
-    return reductions.var(x, axis=_reduced_axes(x, dim), keepdims=bool(keepdim),
-                          correction=correction)
-
-
-def _std(x, *args, **kwargs):
-    return unary.sqrt(_var(x, *args, **kwargs))
+    axes = _reduced_axes(x, dim)
+    if x.data.size == 0 or reductions.reduced_count(x.data, axes) <= correction:
+        warn_at_user_line(f"{name}(): degrees of freedom is <= 0. Correction should be "
+                          f"strictly less than the reduction factor (input numel divided by "
+                          f"output numel).")
+    return reductions.var(x, axis=axes, keepdims=bool(keepdim), correction=correction)
 
 
 def _norm(x, p=2, dim=None, keepdim=False):
@@ -326,6 +339,7 @@ METHODS = {
     "matmul": _operator(linalg.matmul),
     "exp": _unary_method(unary.exp), "log": _unary_method(unary.log),
     "sqrt": _unary_method(unary.sqrt), "abs": _unary_method(unary.abs),
+    "sin": _unary_method(unary.sin), "cos": _unary_method(unary.cos),
     "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
     "relu": _unary_method(unary.relu),
     "leaky_relu": _leaky_relu, "softplus": _softplus, "clip": _clip, "clamp": _clip,

@@ -50,6 +50,26 @@ def abs_vjp(g, out, x):
     return (g * np.sign(value(x)),)
 
 
+@primitive("sin")
+def sin(x):
+    return np.sin(x)
+
+
+@sin.defvjp
+def sin_vjp(g, out, x):
+    return (g * cos(x),)
+
+
+@primitive("cos")
+def cos(x):
+    return np.cos(x)
+
+
+@cos.defvjp
+def cos_vjp(g, out, x):
+    return (-(g * sin(x)),)
+
+
 @primitive("tanh")
 def tanh(x):
     return np.tanh(x)

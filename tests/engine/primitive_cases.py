@@ -148,6 +148,8 @@ for shape in UNARY_SHAPES:
     case("log", lab, lambda x: x.log(), positive(shape, 8))
     case("sqrt", lab, lambda x: x.sqrt(), positive(shape, 8))
     case("tanh", lab, lambda x: x.tanh(), smooth(shape, 8))
+    case("sin", lab, lambda x: x.sin(), smooth(shape, 8) * 2)
+    case("cos", lab, lambda x: x.cos(), smooth(shape, 8) * 2)
     case("sigmoid", lab, lambda x: x.sigmoid(), smooth(shape, 8) * 2)
     case("softplus", lab, lambda x: x.softplus(), smooth(shape, 8) * 2)
     case("abs", lab, lambda x: x.abs(), avoiding(shape, (0.0,), 8))
@@ -157,6 +159,9 @@ for shape in UNARY_SHAPES:
     case("clip", f"{lab}_min", lambda x: x.clip(min=-0.5), avoiding(shape, (-0.5,), 9))
     case("clip", f"{lab}_max", lambda x: x.clip(max=0.5), avoiding(shape, (0.5,), 9))
     case("cast", lab, lambda x: x.astype(np.float64) * x, smooth(shape, 8))
+case("sin", "mg_sin_past_pi", lambda x: mg.sin(x), np.array([-4.0, -2.0, 0.0, 2.0, 4.0]))
+case("cos", "mg_cos_past_pi", lambda x: mg.cos(x), np.array([-4.0, -2.0, 0.0, 2.0, 4.0]))
+case("sin", "sin_of_cos", lambda x: x.cos().sin() * x, smooth((2, 3), 8))
 case("sigmoid", "large_negative_and_positive",
      lambda x: x.sigmoid(), np.array([-30.0, -3.0, 3.0, 30.0]))
 case("softplus", "large_negative_and_positive",

@@ -1,6 +1,7 @@
 """Gradient clipping: `clip_grad_norm_` and `clip_grad_value_` (as torch.nn.utils)."""
 import numpy as np
 
+from ...dtypes import get_default_dtype
 from ...tensor import Tensor
 
 
@@ -19,12 +20,15 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     one zeroes the finite entries (an infinite entry times 0 is NaN).
 
     Returns:
-        total, the norm before clipping, as a 0-d float64 tensor.
+        total, the norm before clipping, as a 0-d tensor of the gradients' dtype (their
+        promoted dtype if they differ; the default dtype if there are none), as in
+        torch. It is computed in float64, then rounded.
     """
     params = _with_grads(parameters)
     norm_type = float(norm_type)
     if not params:
-        return Tensor._constant(np.asarray(0.0))
+        return Tensor._constant(get_default_dtype().type(0.0))
+    dtype = np.result_type(*(p.grad.data.dtype for p in params))
     grads = [p.grad.data.astype(np.float64) for p in params]
     if norm_type == np.inf:  # (np.max, not max(): a NaN wherever it is gives NaN)
         total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))
@@ -42,7 +46,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             with np.errstate(invalid="ignore"):
                 scaled = (p.grad.data * coefficient).astype(p.grad.data.dtype)
             p.grad = Tensor._constant(scaled)
-    return Tensor._constant(np.asarray(total))
+    with np.errstate(over="ignore"):  # beyond float16's range: inf, as torch's
+        return Tensor._constant(dtype.type(total))
 
 
 def clip_grad_value_(parameters, clip_value):
