@@ -50,7 +50,8 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
         title: first line of the graph label.
     Returns:
         graphviz.Digraph (`.pipe(format="svg")`, `.render(path, format="png")`;
-        shown inline by Jupyter).
+        shown inline by Jupyter). If Graphviz's dot fails on it, these raise
+        render_drawing.RenderError, which names the picture and what to change.
     """
     if detail not in DETAILS:
         raise ValueError(f"render: detail must be one of {', '.join(DETAILS)}, got {detail!r}")

@@ -8,6 +8,10 @@ first tap, consecutive taps are joined, and each tap connects to the nodes of it
 step. Every edge is then short, and the picture still ties the anchor to every
 step. The logical edge keeps its id (`e_<tail>_<head>`), only its drawn end moves
 to the tap.
+
+With detail="ops", a fan over fewer than BUS_MIN_STEPS steps keeps its direct
+edges: they read well next to a step's many small ops. A cells view of fewer steps
+buses every fan that reaches all of its steps (see `min_fan_steps`).
 """
 from dataclasses import dataclass, field
 
@@ -47,9 +51,10 @@ def plan_buses(view, mode):
         elif tail_time is not None and head_time is None and FAN_IN_BUSES:
             fans.setdefault(("in", edge.head), []).append((edge, edge.tail))
     highlighted_anchors = {e.tail for e in view.edges if e.highlighted}
+    min_steps = min_fan_steps(view)
     buses, taps = {}, {}
     for (side, anchor), fan in fans.items():
-        if len({nodes[timed].time for _, timed in fan}) < BUS_MIN_STEPS:
+        if len({nodes[timed].time for _, timed in fan}) < min_steps:
             continue
         for edge, timed in fan:
             inner = (nodes[timed].module, nodes[timed].layer, nodes[timed].direction)
@@ -68,3 +73,20 @@ def plan_buses(view, mode):
     for bus in buses.values():
         bus.times.sort()
     return list(buses.values()), taps
+
+
+def min_fan_steps(view):
+    """How many steps a fan must reach to be drawn as a bus.
+
+    BUS_MIN_STEPS, except in a cells view of fewer steps, where every fan reaching
+    all of them (at least 2) is bused. There an anchor (the input projection, a
+    weight's transpose) sits beside the first steps, so its direct edges run
+    backwards or straight down into the later steps and pull the cells off their
+    row; and such an edge, which must not constrain the ranks, makes dot 2.43 fail
+    ("trouble in init_rank") when it carries a label (a highlighted path) and lands
+    on one rank between two clusters. A bus edge is short, ranked and unlabelled.
+    """
+    if view.detail == "ops":
+        return BUS_MIN_STEPS
+    columns = {node.time for node in view.nodes.values() if node.time is not None}
+    return max(2, min(BUS_MIN_STEPS, len(columns)))

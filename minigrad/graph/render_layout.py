@@ -15,9 +15,8 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
   their edges reach the steps through bus lines (render_bus) that run between the
   step boxes.
 """
-import graphviz
-
 from .render_bus import plan_buses
+from .render_drawing import Drawing, describe
 from .render_steps import (ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order,
                            lane_rows, mirrored, order_node)
 from .render_style import (FADED_EDGE, HIGHLIGHT_SOURCE_STYLE, NODE_STYLE, OUTPUT_STYLE,
@@ -48,8 +47,9 @@ def draw(view, graph, mode, title, scale=None, show_values=False, highlight_sour
         show_values: put each tensor's value (or norm and mean) in its label.
         highlight_source: view key of the highlighted tensor (drawn with a red border).
     """
-    dot = graphviz.Digraph(name="minigrad", graph_attr=dict(GRAPH_ATTRS),
-                           node_attr=dict(NODE_ATTRS), edge_attr=dict(EDGE_ATTRS))
+    dot = Drawing(name="minigrad", graph_attr=dict(GRAPH_ATTRS),
+                  node_attr=dict(NODE_ATTRS), edge_attr=dict(EDGE_ATTRS))
+    dot.what, dot.instead = describe(title, view)
     dot.attr(label=_graph_label(title, view.notes))
     names = {key: f"v{i}" for i, key in enumerate(view.nodes)}
     constants = _constant_inputs(graph, view)
