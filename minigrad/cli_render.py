@@ -69,14 +69,20 @@ def full_param_name(holder, short):
 
 
 def write(dot, path):
-    """Write the Digraph to `path`; exit status 3 with a hint if `dot` is missing."""
+    """Write the Digraph to `path`; exit status 3 with a hint if `dot` is missing, 4 with
+    the RenderError's advice if dot fails on the graph."""
     import graphviz
+
+    from .graph.render_drawing import RenderError
     try:
         data = dot.pipe(format=output_format(path))
     except graphviz.ExecutableNotFound:
         print("minigrad: the Graphviz program 'dot' was not found on PATH. Install it, "
               "e.g. on Debian/Ubuntu: apt-get install graphviz", file=sys.stderr)
         return 3
+    except RenderError as exc:
+        print(f"minigrad {exc}", file=sys.stderr)
+        return 4
     try:
         with open(path, "wb") as f:
             f.write(data)

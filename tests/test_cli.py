@@ -75,3 +75,20 @@ def test_unwritable_out_is_an_error_message_not_a_traceback(tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr, result.stderr
         assert "cannot write" in result.stderr and "no_such_dir" in result.stderr
+
+
+def test_a_dot_failure_is_one_clear_message_and_exit_status_4(tmp_path, capsys):
+    """`write` (the CLI's last step) turns a RenderError into a message, not a traceback,
+    and dot's own stderr stays out of it."""
+    import minigrad as mg
+    from minigrad.cli_models import build
+    from minigrad.cli_render import write
+    holder, loss = build("rnn", 2)
+    dot = mg.render(loss, detail="cells", modules=holder, title="rnn | 2 steps")
+    dot.body.append("\t-> ;\n")   # a syntax error: dot exits with status 1
+    out = tmp_path / "x.svg"
+    assert write(dot, str(out)) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("minigrad render: Graphviz's dot failed to lay out 'rnn | 2 steps'")
+    assert "syntax error" in err and "--detail" in err and len(err.splitlines()) == 2
+    assert not out.exists()

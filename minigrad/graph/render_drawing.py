@@ -24,12 +24,14 @@ class Drawing(graphviz.Digraph):
     instead = "another detail level"
 
     def pipe(self, *args, **kwargs):
+        kwargs.setdefault("quiet", True)  # dot's stderr: what matters is in a RenderError
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.CalledProcessError as exc:
             raise self.failure(exc) from exc
 
     def render(self, *args, **kwargs):
+        kwargs.setdefault("quiet", True)
         try:
             return super().render(*args, **kwargs)
         except graphviz.CalledProcessError as exc:
