@@ -4,7 +4,8 @@ Importing this package registers every primitive and gives `Tensor` its
 operators and methods (see `tensor_methods`).
 """
 from .arithmetic import add, div, mul, neg, pow, pow_const, sub
-from .unary import abs, cast, clip, clone, exp, leaky_relu, log, relu, sigmoid, softplus, sqrt, tanh
+from .unary import (abs, cast, clip, clone, cos, exp, leaky_relu, log, relu, sigmoid, sin,
+                    softplus, sqrt, tanh)
 from .shape import expand, permute, reshape, sum_to
 from .reductions import amax, amin, argmax, argmin, max, mean, min, sum, var
 from .indexing import getitem, scatter_add, scatter_add_many
