@@ -18,9 +18,9 @@ def pyproject_version():
     return re.search(r'^version = "(.+)"$', project, re.M).group(1)
 
 
-def run(argv, extra_path=()):
+def run(argv, extra_path=(), cwd=ROOT):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([*extra_path, ROOT]))
-    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
 def installed_version():
@@ -53,7 +53,10 @@ def test_the_installed_metadata_comes_before_pyproject(tmp_path):
     info = tmp_path / "minigrad-9.8.7.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: minigrad\nVersion: 9.8.7\n")
-    result = run([sys.executable, "-m", "minigrad", "--version"], extra_path=[str(tmp_path)])
+    # run from tmp_path: `python -m` puts the working directory first on sys.path, and the
+    # repository may hold the minigrad.egg-info of an editable install
+    result = run([sys.executable, "-m", "minigrad", "--version"], extra_path=[str(tmp_path)],
+                 cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "minigrad 9.8.7\n"
 
