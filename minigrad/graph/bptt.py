@@ -193,12 +193,25 @@ def _dense(tensor, parts):
     return total
 
 
-def hidden_grad_norms(loss, states, gradient=None):
+def hidden_grad_norms(loss, states, gradient=None, allow_unused=False):
     """||d loss / d h_t|| for each hidden state in `states` (total gradient, through
-    every later step), as a numpy array (T,). States that do not reach the loss give
-    0. The graph is retained; no `.grad` is touched."""
-    grads = _grad(loss, list(states), grad_outputs=gradient, retain_graph=True,
-                  allow_unused=True)
+    every later step), as a numpy array (T,). The graph is retained; no `.grad` is
+    touched.
+
+    Each state must be a tensor the loss was computed from: the h_t a cell returned
+    inside the loop, not a slice `out[t]` of a layer's output taken after the loss was
+    built (that is a new node, which the loss never read). A state that does not reach
+    the loss is an error, as in `mg.grad`; with `allow_unused=True` it gives 0.
+    """
+    states = list(states)
+    grads = _grad(loss, states, grad_outputs=gradient, retain_graph=True, allow_unused=True)
+    unused = [i for i, g in enumerate(grads) if g is None]
+    if unused and not allow_unused:
+        raise ValueError(
+            f"hidden_grad_norms: {len(unused)} of the {len(states)} states (first: state "
+            f"{unused[0]}, shape {states[unused[0]].shape}) do not reach the loss. Pass the "
+            f"h_t tensors the loss was computed from (a slice out[t] taken after the loss "
+            f"was built is a new tensor), or allow_unused=True to get 0 for them")
     return np.array([0.0 if g is None else
                      float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
                      for g in grads])

@@ -12,6 +12,7 @@ step that uses them by dashed grey edges. See render_collapse (what is drawn)
 and render_layout (how it is laid out).
 """
 import networkx as nx
+import numpy as np
 
 from ..tensor import Tensor
 from .capture import Graph, trace
@@ -41,8 +42,9 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
         backward: draw the backward pass. If the graph holds nodes made by a
             `create_graph=True` backward (they carry `grad_of`), those are drawn;
             otherwise the forward graph with every gradient flowing against it.
-        steps: a slice of time steps to show (e.g. slice(0, 5)); the others are
-            folded into "... steps collapsed ..." nodes.
+        steps: the time steps to show, by position: a slice or range (e.g.
+            slice(0, 5)), or one int (-1: the last step); the others are folded into
+            "... steps collapsed ..." nodes.
         show_values: add each tensor's value (or norm and mean) to its label.
         max_nodes: above this many drawn nodes, ops are grouped into cells, then
             the middle steps are collapsed; the graph label says what was done.
@@ -156,10 +158,28 @@ def _grad_graph_view(graph):
     return _Relabelled(graph, nodes)
 
 
+def _window(all_steps, steps):
+    """The time steps that `steps` selects among `all_steps` (sorted): a slice or a range
+    over their positions, or an int position (negative: from the end, as an index).
+    A selection of no step is an error, not an empty picture."""
+    if isinstance(steps, range):
+        steps = slice(steps.start, steps.stop, steps.step)
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        if not -len(all_steps) <= steps < len(all_steps):
+            raise IndexError(f"render: steps={steps} is out of range: the graph has "
+                             f"{len(all_steps)} time steps")
+        return [all_steps[steps]]
+    kept = window_steps(all_steps, steps)
+    if steps is not None and not kept:
+        raise ValueError(f"render: steps={steps!r} selects none of the graph's "
+                         f"{len(all_steps)} time steps")
+    return kept
+
+
 def _fit(graph, node_ids, detail, steps, max_nodes, highlighted):
     """Build the view, collapsing (ops -> cells -> windows of steps) above max_nodes."""
     all_steps = time_steps(graph, node_ids)
-    kept = window_steps(all_steps, steps)
+    kept = _window(all_steps, steps)
     kept_set = set(kept)
     hidden = [t for t in all_steps if t not in kept_set]
     notes = []

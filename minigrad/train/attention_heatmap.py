@@ -17,9 +17,9 @@ def attention_heatmap(weights, source_tokens=None, target_tokens=None, path=None
     Returns:
         the matplotlib Figure.
     """
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # matplotlib's object API (a Figure, no pyplot): the user's backend and pyplot's
+    # figures are left alone, and Jupyter still shows the returned Figure
+    from matplotlib.figure import Figure
 
     w = weights.data if isinstance(weights, Tensor) else np.asarray(weights)
     if w.ndim != 2:
@@ -29,7 +29,8 @@ def attention_heatmap(weights, source_tokens=None, target_tokens=None, path=None
                             ("target_tokens", target_tokens, w.shape[0])):
         if labels is not None and len(labels) != n:
             raise ValueError(f"attention_heatmap: {len(labels)} {name} for {n} steps")
-    fig, ax = plt.subplots(figsize=(1.0 + 0.45 * w.shape[1], 1.0 + 0.45 * w.shape[0]))
+    fig = Figure(figsize=(1.0 + 0.45 * w.shape[1], 1.0 + 0.45 * w.shape[0]))
+    ax = fig.add_subplot()
     image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(w.shape[1]))
     ax.set_yticks(range(w.shape[0]))
@@ -47,5 +48,4 @@ def attention_heatmap(weights, source_tokens=None, target_tokens=None, path=None
     fig.tight_layout()
     if path is not None:
         fig.savefig(path)
-    plt.close(fig)
     return fig

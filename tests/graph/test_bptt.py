@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import models
 
 XS = [0.5, -1.0, 2.0]
 H0 = 0.3
@@ -151,10 +152,22 @@ def test_hidden_grad_norms_scalar_and_vector_match_numpy_bptt():
     np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, states), norms)
 
 
-def test_hidden_grad_norms_unused_state_is_zero():
+def test_hidden_grad_norms_unused_state_is_an_error_or_zero_when_allowed():
     x = mg.tensor(1.0, requires_grad=True)
     a, b = x * 2.0, x * 3.0
-    np.testing.assert_allclose(mg.bptt.hidden_grad_norms(a * 1.5, [a, b]), [1.5, 0.0])
+    with pytest.raises(ValueError, match=r"1 of the 2 states \(first: state 1, shape \(\)\) "
+                                         r"do not reach the loss.*allow_unused=True"):
+        mg.bptt.hidden_grad_norms(a * 1.5, [a, b])
+    np.testing.assert_allclose(mg.bptt.hidden_grad_norms(a * 1.5, [a, b], allow_unused=True),
+                               [1.5, 0.0])
+
+
+def test_hidden_grad_norms_of_slices_taken_after_the_loss_is_an_error():
+    rnn = models.RNN(2, 4)
+    out, _ = rnn(mg.randn(5, 1, 2))
+    loss = (out[-1] ** 2).sum()
+    with pytest.raises(ValueError, match="5 of the 5 states .* slice out"):
+        mg.bptt.hidden_grad_norms(loss, [out[t] for t in range(5)])
 
 
 def test_enumerate_paths_three_step_rnn():

@@ -121,6 +121,23 @@ def test_steps_window_keeps_only_those_steps():
     assert "steps window" in dot.source
 
 
+def test_steps_window_as_an_int_counts_from_the_end_like_an_index_and_ranges_work():
+    holder, loss = build("gru", 6)
+    for steps, kept in ((-1, ["cluster_t5"]), (0, ["cluster_t0"]),
+                        (range(1, 3), ["cluster_t1", "cluster_t2"])):
+        dot = mg.render(loss, detail="cells", steps=steps, modules=holder)
+        assert time_clusters(parse(dot)) == kept, steps
+
+
+def test_a_steps_window_that_selects_nothing_is_an_error():
+    holder, loss = build("gru", 6)
+    with pytest.raises(ValueError, match=r"steps=slice\(10, 20, None\) selects none of the "
+                                         r"graph's 6 time steps"):
+        mg.render(loss, detail="cells", steps=slice(10, 20), modules=holder)
+    with pytest.raises(IndexError, match="steps=6 is out of range: the graph has 6"):
+        mg.render(loss, detail="cells", steps=6, modules=holder)
+
+
 def test_backward_of_the_forward_graph_runs_right_to_left_with_norms():
     holder, loss = build("rnn", 3)
     before = [p.grad for p in holder.parameters()]

@@ -1,7 +1,11 @@
+import os
+
 import numpy as np
 import pytest
 
 from minigrad.train import attention_heatmap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_heatmap_writes_an_svg_with_the_labels(tmp_path):
@@ -20,3 +24,21 @@ def test_heatmap_rejects_a_batch_and_wrong_labels():
         attention_heatmap(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match="source_tokens"):
         attention_heatmap(np.zeros((3, 4)), source_tokens=["a"])
+
+
+def test_the_heatmap_leaves_matplotlibs_backend_and_pyplot_alone(tmp_path):
+    import subprocess
+    import sys
+    program = (
+        "import matplotlib\n"
+        "matplotlib.use('svg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "import numpy as np\n"
+        "from minigrad.train import attention_heatmap\n"
+        f"attention_heatmap(np.eye(3), path={str(tmp_path / 'a.svg')!r})\n"
+        "print(matplotlib.get_backend(), len(plt.get_fignums()))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["svg", "0"]
+    assert (tmp_path / "a.svg").read_text().lstrip().startswith("<?xml")
