@@ -13,13 +13,15 @@ def word_tokenize(text, lower=True):
         text: a string.
         lower: lower-case the text first.
     Returns:
-        list of str, e.g. "Not bad, at all!" -> ["not", "bad", ",", "at", "all", "!"].
+        list of str, e.g. "Not bad, at all!" -> ["not", "bad", ",", "at", "all", "!"];
+        "don’t" (typographic apostrophe) -> ["don't"].
     """
     if not isinstance(text, str):
         raise ValueError(f"word_tokenize: expected a str, got {type(text).__name__}")
     if lower:
         text = text.lower()
-    return _WORD_OR_PUNCT.findall(text)
+    # a typographic apostrophe (don’t) is the same word as a straight one (don't)
+    return _WORD_OR_PUNCT.findall(text.replace("\u2019", "'"))
 
 
 def char_tokenize(text, lower=False):

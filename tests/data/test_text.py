@@ -104,3 +104,8 @@ def test_one_hot():
         one_hot([0, 3], 3)
     with pytest.raises(ValueError, match="one_hot: expected integer ids"):
         one_hot([0.5], 3)
+
+
+def test_typographic_and_straight_apostrophes_make_the_same_word():
+    assert word_tokenize("Don\u2019t stop") == word_tokenize("Don't stop") == ["don't", "stop"]
+    assert word_tokenize("\u2019quoted\u2019") == ["'", "quoted", "'"]
