@@ -4,7 +4,11 @@ A view node is either one graph node (detail "ops"), a cell that stands for
 every op of one (module, layer, direction, time step) (detail "cells"), a whole
 layer/direction over all steps (detail "layers"), or a gap node standing for a
 run of time steps that is not shown. Each graph node maps to at most one view
-node (its *group*); view edges are the graph edges between different groups,
+node (its *group*), except a leaf read by several cells of one time step (the
+padding mask of step t that every layer and direction of an RNN with `lengths`
+reads, the zero initial state shared by stacked layers): above detail "ops" it
+is drawn inside each of those cells or layers, as a leaf read by one cell is
+inside that cell. View edges are the graph edges between different groups,
 merged per pair of groups. Everything here is one linear pass over the graph.
 """
 from dataclasses import dataclass, field
@@ -60,7 +64,9 @@ def placements(graph, node_ids, derived, linked):
     """(module, layer, direction, time_step) of every node that has a time step.
 
     A node without one (say `x[t]`, computed before the loop) whose consumers all
-    sit in the same cell adopts that cell's place, so it is drawn inside it.
+    sit in the same cell adopts that cell's place, so it is drawn inside it; one
+    whose consumers sit in several cells of one step gets (None, None, None, t):
+    in the step, in no cell (see `shared_leaves` for the leaves among them).
     Node ids are topological, so one pass over them in reverse order suffices.
     `derived` is `weight_derived(...)`, `linked` is `links(graph, node_ids)`.
     """
@@ -100,6 +106,19 @@ def weight_derived(graph, node_ids, linked):
     return derived
 
 
+def shared_leaves(graph, place, linked):
+    """Leaves (no inputs among the drawn nodes) placed in a step but in no cell: read
+    by several cells of that step, e.g. the step's padding mask, which every layer
+    and direction of a layer run with `lengths` reads. Above detail "ops" each is
+    folded into every cell (or layer) that reads it instead of being drawn on its
+    own: drawn alone it would be one extra node per step, which no collapse of the
+    steps into layers removes. `linked` is `links(graph, node_ids)`."""
+    inputs, consumers = linked
+    return {node_id: consumers[node_id] for node_id, where in place.items()
+            if where[0] is None and node_id not in inputs
+            and graph.nodes[node_id]["kind"] != "op"}
+
+
 def group_key(node_id, place, detail):
     """The view group of one graph node at `detail` (a hashable key)."""
     if place is None or detail == "ops" or place[0] is None:
@@ -126,19 +145,30 @@ def build_view(graph, node_ids, detail, hidden_steps=(), highlighted_edges=None)
     linked = links(graph, node_ids)
     derived = weight_derived(graph, node_ids, linked)
     place = placements(graph, node_ids, derived, linked)
-    groups, nodes = {}, {}
-    for node_id in node_ids:
+    shared = shared_leaves(graph, place, linked) if detail != "ops" else {}
+
+    def key_of(node_id):
         attrs = graph.nodes[node_id]
         where = place.get(node_id)
         if where is not None and where[3] in gap_of:
-            key = gap_of[where[3]]
-        elif (where is None and detail == "layers" and attrs["kind"] == "op"
-              and attrs["direction"] is not None and node_id not in derived):
+            return gap_of[where[3]]
+        if (where is None and detail == "layers" and attrs["kind"] == "op"
+                and attrs["direction"] is not None and node_id not in derived):
             # a whole-sequence op of one layer and direction (the input projection
             # of all steps at once) belongs to that layer's node
-            key = ("layer", attrs["module"], attrs["layer"], attrs["direction"])
-        else:
-            key = group_key(node_id, where, detail)
+            return ("layer", attrs["module"], attrs["layer"], attrs["direction"])
+        return group_key(node_id, where, detail)
+
+    groups, nodes, folded = {}, {}, {}
+    for node_id in node_ids:
+        attrs = graph.nodes[node_id]
+        where = place.get(node_id)
+        if node_id in shared:
+            readers = list(dict.fromkeys(key_of(c) for c in shared[node_id]))
+            if len(readers) > 1:   # one group (a gap) is an ordinary member
+                folded[node_id] = readers   # added once the readers' groups exist
+                continue
+        key = key_of(node_id)
         groups[node_id] = key
         view_node = nodes.get(key)
         if view_node is None:
@@ -146,6 +176,9 @@ def build_view(graph, node_ids, detail, hidden_steps=(), highlighted_edges=None)
         view_node.members.append(node_id)
         view_node.is_output = view_node.is_output or attrs["is_output"]
         view_node.from_weights = attrs["kind"] == "param" or node_id in derived
+    for node_id, readers in folded.items():   # no group of its own: its edges are inside
+        for key in readers:
+            nodes[key].members.append(node_id)
     merged = {}
     highlighted_edges = highlighted_edges or ()
     for index, (src, dst, edge_attrs) in enumerate(graph.edges):
