@@ -209,6 +209,9 @@ def _fit(graph, node_ids, detail, steps, max_nodes, highlighted):
         view = build_view(graph, node_ids, "layers", hidden, highlighted)
         notes.append(f"collapsed: cells grouped into layers ({count} nodes > "
                      f"max_nodes={max_nodes})")
+    if len(view.nodes) > max_nodes:  # nothing left to fold: say so rather than hide it
+        notes.append(f"{len(view.nodes)} nodes drawn: more than max_nodes={max_nodes}, "
+                     f"nothing more could be grouped")
     view.notes = notes
     return view
 

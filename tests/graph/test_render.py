@@ -6,6 +6,7 @@ import networkx as nx
 import pytest
 
 import minigrad as mg
+import models
 from minigrad.cli_models import build
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -363,3 +364,12 @@ def test_choosing_the_shown_steps_reads_the_kept_steps_a_bounded_number_of_times
             h = (w * h + 0.1).tanh()
     mg.render(h * h, highlight=w)
     assert 0 < CountingList.reads < 20, CountingList.reads
+
+
+def test_a_picture_still_over_max_nodes_says_so():
+    lstm = models.LSTM(2, 3, num_layers=3, bidirectional=True)
+    out, _ = lstm(mg.randn(4, 1, 2))
+    dot = mg.render((out ** 2).sum(), detail="layers", max_nodes=10)
+    drawn = len(parse(dot).findall(f".//{SVG}g[@class='node']"))
+    assert drawn > 10
+    assert "more than max_nodes=10, nothing more could be grouped" in dot.source
