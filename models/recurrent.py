@@ -5,6 +5,8 @@ registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
 `bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
 through the one time loop, `models.unroll.unroll`.
 """
+from numbers import Integral
+
 import minigrad as mg
 from minigrad import Tensor
 from minigrad.nn import Module
@@ -31,6 +33,9 @@ SHAPES = r"""
             Outputs at t >= length are zero, the final state of each sequence is the
             one after its own last step, and the reverse direction starts at step
             length - 1 of each sequence.
+        first_step: optional int >= 0 (keyword, default 0): the time step that
+            input[0] is in the graph's scopes (``t{first_step + t}``), for a decoder
+            that calls the layer once per step. Changes no value.
 
     Outputs: output, final state(s)
         output: (L, N, D * H_out), or (N, L, D * H_out) with ``batch_first=True``, or
@@ -131,12 +136,17 @@ class RecurrentLayer(Module):
         return [tuple(part[i] for part in parts) for i in range(count)]
 
     # -------------------------------------------------------------- running
-    def forward(self, x, hx=None, lengths=None):
-        return self.run(x, hx, lengths)
+    def forward(self, x, hx=None, lengths=None, *, first_step=0):
+        return self.run(x, hx, lengths, first_step=first_step)
 
-    def run(self, x, hx=None, lengths=None, reverse=False):
+    def run(self, x, hx=None, lengths=None, reverse=False, *, first_step=0):
         """The forward pass; `reverse=True` runs every direction over reversed time
-        (what a Bidirectional wrapper asks of its backward copy)."""
+        (what a Bidirectional wrapper asks of its backward copy); `first_step` is the
+        time step of the first input in the graph's scopes (see `unroll`)."""
+        if isinstance(first_step, bool) or not isinstance(first_step, Integral) \
+                or first_step < 0:
+            raise self._error(f"first_step must be an int >= 0, got {first_step!r}")
+        first_step = int(first_step)
         seq, batch_shape = self._time_major(x)
         T = seq.shape[0]
         valid = self._valid(lengths, T, batch_shape)
@@ -153,7 +163,8 @@ class RecurrentLayer(Module):
                 if self.training and self.recurrent_dropout > 0:
                     mask = recurrent_dropout_mask(state[0], self.recurrent_dropout)
                 steps, final = unroll(cell, layer_input, state, reverse=bool(d) != reverse,
-                                      valid=valid, recurrent_mask=mask, layer=k)
+                                      valid=valid, recurrent_mask=mask, layer=k,
+                                      first_step=first_step)
                 outputs.append(steps)
                 finals.append(final)
             if k + 1 < self.num_layers:

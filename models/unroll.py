@@ -15,7 +15,9 @@ The state is whatever the cell says it is: (h,) for an Elman RNN, (h, c) for an
 LSTM, and (y,) -- the previous *output* -- for the Jordan RNN.
 
 Per step the loop does, with every op recorded under the name scopes
-`layer{k}` / `forward` or `reverse` / `t{t}` (t = index in the input sequence):
+`layer{k}` / `forward` or `reverse` / `t{first_step + t}` (t = index in the input
+sequence; `first_step` is 0 unless a caller runs a longer sequence piece by piece,
+e.g. a decoder that runs one step per call and passes that step's index):
 
     output_t, new_state = step(projected[t], state)
     if lengths:  state    = where(valid_t, new_state, state)   # carried through padding
@@ -62,7 +64,8 @@ def recurrent_dropout_mask(like, p):
     return mg.tensor((keep / (1.0 - p)).astype(like.dtype))
 
 
-def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=None, layer=0):
+def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=None, layer=0,
+           first_step=0):
     """Run `cell` over a sequence; the one time loop of the package.
 
     Args:
@@ -76,6 +79,9 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
         recurrent_mask: None, or a tensor multiplying state[0] on its way into the
             recurrent weights, the same at every step (recurrent dropout).
         layer: the layer index k, for the scope name `layer{k}`.
+        first_step: the time step of inputs[0], for the scope names: input step t is
+            recorded under `t{first_step + t}` (a step-by-step decoder passes its step
+            index, so its steps are not all time step 0).
 
     Returns:
         (outputs, final_state): outputs is a list of T tensors in input order
@@ -88,7 +94,7 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
         step = cell.recurrence(recurrent_mask)
         outputs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            with mg.name_scope(f"t{t}"):
+            with mg.name_scope(f"t{first_step + t}"):
                 x_t = cell.input_projection(projected[t]) if per_step else projected[t]
                 output, new_state = step(x_t, state)
                 if valid is None:

@@ -65,17 +65,19 @@ class AttentionSeq2Seq(Module):
         mask = source_mask(src, src_lengths)
         return keys, self.attention.project_keys(keys), mask, state
 
-    def step(self, token, state, memory):
-        """One decoder step from (N,) ids: (logits (N, V), weights (N, S), new state)."""
+    def step(self, token, state, memory, t=0):
+        """Decoder step t from (N,) ids: (logits (N, V), weights (N, S), new state).
+        `t` only names the step in the graph (the decoder's time step t)."""
         keys, projected, mask = memory
         embedded = self.tgt_embedding(tensor(token[:, None]))        # (N, 1, E)
         if self.attention_kind == "additive":
             query = last_layer_state(state, False)
             context, weights = self.attention(query, keys, mask, projected)
-            out, state = self.decoder(concat([embedded, context.unsqueeze(1)], axis=-1), state)
+            out, state = self.decoder(concat([embedded, context.unsqueeze(1)], axis=-1), state,
+                                      first_step=t)
             logits = self.fc(concat([out[:, 0], context], axis=-1))
         else:
-            out, state = self.decoder(embedded, state)
+            out, state = self.decoder(embedded, state, first_step=t)
             context, weights = self.attention(out[:, 0], keys, mask)
             logits = self.fc(self.combine(concat([out[:, 0], context], axis=-1)).tanh())
         return logits, weights, state
@@ -86,7 +88,7 @@ class AttentionSeq2Seq(Module):
         truth = np.asarray(tgt.data if hasattr(tgt, "data") else tgt)
         all_logits, all_weights, token = [], [], inputs[:, 0]
         for t in range(inputs.shape[1]):
-            logits, weights, state = self.step(token, state, (keys, projected, mask))
+            logits, weights, state = self.step(token, state, (keys, projected, mask), t)
             all_logits.append(logits)
             all_weights.append(weights)
             if t + 1 < inputs.shape[1]:
@@ -101,8 +103,8 @@ class AttentionSeq2Seq(Module):
             keys, projected, mask, state = self.encode(src, src_lengths)
             token = np.full(src.shape[0], self.bos_index, dtype=np.int64)
             produced, weights = [], []
-            for _ in range(max_len):
-                logits, w, state = self.step(token, state, (keys, projected, mask))
+            for t in range(max_len):
+                logits, w, state = self.step(token, state, (keys, projected, mask), t)
                 token = logits.data.argmax(axis=-1)
                 produced.append(token)
                 weights.append(w.data)

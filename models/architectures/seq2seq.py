@@ -86,7 +86,7 @@ class Seq2Seq(Module):
         truth = np.asarray(tgt.data if hasattr(tgt, "data") else tgt)
         steps, token = [], inputs[:, 0]
         for t in range(inputs.shape[1]):
-            logits, state = self.step(token, state)
+            logits, state = self.step(token, state, t)
             steps.append(logits)
             if t + 1 < inputs.shape[1]:
                 guess = logits.data.argmax(axis=-1)
@@ -94,9 +94,11 @@ class Seq2Seq(Module):
                 token = np.where(forced, truth[:, t], guess)
         return concat([s.unsqueeze(1) for s in steps], axis=1)
 
-    def step(self, token, state):
-        """One decoder step from (N,) ids: (logits (N, V_tgt), new state)."""
-        out, state = self.decoder(self.tgt_embedding(tensor(token[:, None])), state)
+    def step(self, token, state, t=0):
+        """Decoder step t from (N,) ids: (logits (N, V_tgt), new state). `t` only names
+        the step in the graph (time step t, as in the teacher-forced decoder)."""
+        out, state = self.decoder(self.tgt_embedding(tensor(token[:, None])), state,
+                                  first_step=t)
         return self.fc(out[:, 0]), state
 
     def greedy_decode(self, src, max_len, src_lengths=None):
@@ -105,8 +107,8 @@ class Seq2Seq(Module):
             _, state = self.encoder(src, src_lengths)
             token = np.full(src.shape[0], self.bos_index, dtype=np.int64)
             produced = []
-            for _ in range(max_len):
-                logits, state = self.step(token, state)
+            for t in range(max_len):
+                logits, state = self.step(token, state, t)
                 token = logits.data.argmax(axis=-1)
                 produced.append(token)
         return np.stack(produced, axis=1)
