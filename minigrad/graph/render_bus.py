@@ -51,10 +51,10 @@ def plan_buses(view, mode):
         elif tail_time is not None and head_time is None and FAN_IN_BUSES:
             fans.setdefault(("in", edge.head), []).append((edge, edge.tail))
     highlighted_anchors = {e.tail for e in view.edges if e.highlighted}
-    min_steps = min_fan_steps(view)
     buses, taps = {}, {}
     for (side, anchor), fan in fans.items():
-        if len({nodes[timed].time for _, timed in fan}) < min_steps:
+        reached = {nodes[timed].module for _, timed in fan}
+        if len({nodes[timed].time for _, timed in fan}) < min_fan_steps(view, reached):
             continue
         for edge, timed in fan:
             inner = (nodes[timed].module, nodes[timed].layer, nodes[timed].direction)
@@ -75,11 +75,14 @@ def plan_buses(view, mode):
     return list(buses.values()), taps
 
 
-def min_fan_steps(view):
-    """How many steps a fan must reach to be drawn as a bus.
+def min_fan_steps(view, modules=None):
+    """How many steps a fan to the steps of `modules` (None: all) must reach to be
+    drawn as a bus.
 
     BUS_MIN_STEPS, except in a cells view of fewer steps, where every fan reaching
-    all of them (at least 2) is bused. There an anchor (the input projection, a
+    all of them (at least 2) is bused (counting the columns of the modules it reaches,
+    and the gaps: a decoder drawn after its encoder has columns of its own). There an
+    anchor (the input projection, a
     weight's transpose) sits beside the first steps, so its direct edges run
     backwards or straight down into the later steps and pull the cells off their
     row; and such an edge, which must not constrain the ranks, makes dot 2.43 fail
@@ -88,5 +91,6 @@ def min_fan_steps(view):
     """
     if view.detail == "ops":
         return BUS_MIN_STEPS
-    columns = {node.time for node in view.nodes.values() if node.time is not None}
+    columns = {node.time for node in view.nodes.values() if node.time is not None
+               and (modules is None or node.kind == "gap" or node.module in modules)}
     return max(2, min(BUS_MIN_STEPS, len(columns)))

@@ -10,6 +10,8 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
   lanes (layers, directions) one row cluster per lane holding a box
   `cluster_t{t}_layer{k}_{direction}` per step, forward row above reverse row, the
   reverse row's ops mirrored (right to left) inside each step (see render_steps);
+- a module that runs after another (a decoder after its encoder) is drawn after
+  it, in columns of its own, each box labelled with its own time step;
 - parameters live once, in `cluster_weights`, and whole-sequence ops (the input
   projection of all steps) once, in `cluster_sequence`, outside the time clusters;
   their edges reach the steps through bus lines (render_bus) that run between the
@@ -18,7 +20,7 @@ Layout rules (rankdir LR, so dot's ranks run left to right):
 from .render_bus import plan_buses
 from .render_drawing import Drawing, describe
 from .render_steps import (ANCHOR, classify, emit_order, lane_anchor, lane_exit, lane_order,
-                           lane_rows, mirrored, order_node)
+                           lane_rows, mirrored, order_node, time_columns)
 from .render_style import (FADED_EDGE, HIGHLIGHT_SOURCE_STYLE, NODE_STYLE, OUTPUT_STYLE,
                            PLAIN_EDGE, WEIGHT_EDGE, format_norm, format_op, format_shape,
                            format_value)
@@ -57,8 +59,9 @@ def draw(view, graph, mode, title, scale=None, show_values=False, highlight_sour
     placed = {key: _node_statement(node, graph, mode, names[key], show_values,
                                    key == highlight_source, constants.get(key))
               for key, node in view.nodes.items()}
+    view, offsets = time_columns(view, mode)   # from here on, node.time is a column
     buses, taps = plan_buses(view, mode)
-    free = _emit_clusters(dot, view, placed, buses, names)
+    free = _emit_clusters(dot, view, placed, buses, names, offsets)
     label_edges = any_highlight and sum(e.highlighted for e in view.edges) <= MAX_EDGE_LABELS
     for edge in view.edges:
         _emit_edge(dot, edge, view, names, mode, scale, any_highlight, label_edges,
@@ -77,9 +80,10 @@ def _graph_label(title, notes):
 
 
 # ------------------------------------------------------------------ clusters
-def _emit_clusters(dot, view, placed, buses, names):
+def _emit_clusters(dot, view, placed, buses, names, offsets):
     """Emit every node inside its cluster; returns the set of view keys drawn in the
-    weights and sequence bands (their edges to the steps do not constrain ranks)."""
+    weights and sequence bands (their edges to the steps do not constrain ranks).
+    offsets: module -> columns its steps were moved by (from `time_columns`)."""
     weights, steps, band, loose = classify(view)
     taps = {}   # time -> {"out": [tap names], "in": [tap names]}
     for bus in buses:
@@ -97,7 +101,7 @@ def _emit_clusters(dot, view, placed, buses, names):
             dot.node(name, group=name.rsplit("_t", 1)[0], **TAP_ATTRS)  # between the boxes
     lanes = lane_rows(steps)
     if lanes:
-        _emit_lanes(dot, steps, lanes, placed)
+        _emit_lanes(dot, steps, lanes, placed, offsets)
     else:
         for t in sorted(steps):
             _emit_step(dot, t, steps[t], placed)
@@ -139,10 +143,11 @@ def _emit_step(dot, t, lanes, placed):
                 _emit_lane_contents(sub, t, lane, keys, placed)
 
 
-def _emit_lanes(dot, steps, lanes, placed):
+def _emit_lanes(dot, steps, lanes, placed, offsets):
     """Several lanes (layers, directions): one cluster per lane spanning all steps,
     holding one box per step. Two clusters side by side on the same ranks cannot
-    cross, so a lane keeps its place (forward above reverse) at every step."""
+    cross, so a lane keeps its place (forward above reverse) at every step.
+    steps is keyed by column; a box is labelled with its time step."""
     for t in sorted(steps):
         if len(steps[t]) > 1:
             dot.node(order_node(t), **ANCHOR)
@@ -155,7 +160,8 @@ def _emit_lanes(dot, steps, lanes, placed):
                 if not keys:
                     continue
                 with row.subgraph(name=_inner_name(t, lane)) as sub:
-                    sub.attr(label=f"t = {t} · {_inner_label(lane)}", fontsize=CLUSTER_FONT,
+                    time = t - offsets.get(module, 0)
+                    sub.attr(label=f"t = {time} · {_inner_label(lane)}", fontsize=CLUSTER_FONT,
                              style="rounded,filled", color=_lane_colour(lane),
                              fillcolor="#fafafa" if direction != "reverse" else "#fcf7f9",
                              fontcolor="#505050")

@@ -21,9 +21,13 @@ stacks the clusters, so a long unroll slopes downward. Here:
   at once, stacked outputs of a lower layer) are drawn once, in their own bands
   above and below the steps: their edges to the steps do not constrain the ranks
   (constraint=false) and their band anchors share the first step's rank, ordered
-  weights / steps / sequence band.
+  weights / steps / sequence band;
+- a module that runs after another one (the decoder of an encoder-decoder, whose
+  step 0 reads the encoder's last step) gets columns of its own, after the other
+  module's last step, rather than a row beside it (see `time_columns`).
 """
 from collections import deque
+from dataclasses import replace
 
 ANCHOR = {"shape": "point", "width": "0.01", "height": "0.01", "style": "invis", "label": ""}
 INVISIBLE = {"style": "invis"}
@@ -66,6 +70,85 @@ def classify(view):
     placed = set(weights) | set(timed) | band
     loose = [k for k in view.nodes if k not in placed]
     return weights, steps, [k for k in view.nodes if k in band], loose
+
+
+def time_columns(view, mode):
+    """The view with each step placed in its column (left to right), and the shift
+    from time step to column of each module.
+
+    Steps share a column when they share a time step, except that a module whose
+    step reads (directly or through untimed nodes) the same or a later step of
+    another module (the decoder's step 0 reads the encoder's last step) starts
+    after that module's last step: as rows side by side, that edge would run
+    against the time order or across the rows, and dot fails to route it. Layers
+    and directions of one module, modules that only read earlier steps of each
+    other, and every step of a view with gaps (a gap stands for the same steps of
+    every module) keep their shared columns.
+
+    Returns:
+        (view, offsets): offsets maps module -> columns added to its time steps
+        (only modules that moved); view is `view` itself when nothing moved.
+    """
+    nodes = view.nodes
+    if any(node.kind == "gap" for node in nodes.values()):
+        return view, {}
+    span = {}   # module -> (first, last) time step
+    for node in nodes.values():
+        if node.time is not None:
+            first, last = span.get(node.module, (node.time, node.time))
+            span[node.module] = (min(first, node.time), max(last, node.time))
+    after = set() if len(span) < 2 else _runs_after(view, mode)
+    if not after:
+        return view, {}
+    offsets = dict.fromkeys(span, 0)
+    for _ in range(len(span) + 1):   # longest path; a cycle never settles
+        moved = False
+        for earlier, later in after:
+            start = offsets[earlier] + span[earlier][1] + 1 - span[later][0]
+            if start > offsets[later]:
+                offsets[later], moved = start, True
+        if not moved:
+            break
+    else:
+        return view, {}
+    offsets = {module: shift for module, shift in offsets.items() if shift}
+    shifted = {key: replace(node, time=node.time + offsets[node.module])
+               if node.time is not None and node.module in offsets else node
+               for key, node in nodes.items()}
+    return replace(view, nodes=shifted), offsets
+
+
+def _runs_after(view, mode):
+    """Pairs (earlier module, later module) where a step of the later module reads,
+    directly or through untimed nodes, the same or a later step of the earlier one."""
+    nodes = view.nodes
+    inputs, readers = {key: [] for key in nodes}, {key: [] for key in nodes}
+    for edge in view.edges:
+        tail, head = edge.tail, edge.head
+        if mode == "grad-graph" and not edge.from_weight:
+            tail, head = head, tail   # back to the forward data flow
+        inputs[head].append(tail)
+        readers[tail].append(head)
+    waiting = {key: len(inputs[key]) for key in nodes}
+    ready = deque(key for key, count in waiting.items() if not count)
+    latest, after = {}, set()   # key -> {module: latest step it depends on}
+    while ready:   # in topological order
+        key = ready.popleft()
+        reach = {}
+        for tail in inputs[key]:
+            for module, t in latest[tail].items():
+                reach[module] = max(t, reach.get(module, t))
+        node = nodes[key]
+        if node.time is not None and node.kind != "gap":
+            after |= {(module, node.module) for module, t in reach.items()
+                      if module != node.module and t >= node.time}
+            reach[node.module] = max(node.time, reach.get(node.module, node.time))
+        latest[key] = reach
+        for head in readers[key]:
+            waiting[head] -= 1
+            if not waiting[head]:
+                ready.append(head)
+    return after if len(latest) == len(nodes) else set()   # else a cycle: keep the rows
 
 
 def lane_order(lane):
@@ -139,6 +222,8 @@ def emit_order(dot, view, names, steps, taps, gaps, bands):
             previous_exits = [gap]
             continue
         lanes = sorted(steps[t], key=lane_order)
+        # one lane taking over from another (a decoder after its encoder): same row
+        handover = "0" if len(lanes) > 1 or lanes[0] in last_exit else LANE_WEIGHT
         entries = [lane_anchor(t, lane) for lane in lanes]
         exits = [lane_exit(t, lane) for lane in lanes]
         step_taps = taps.get(t, no_taps)
@@ -164,7 +249,7 @@ def emit_order(dot, view, names, steps, taps, gaps, bands):
         for name in previous_exits:
             for entry in entries[:1] if len(entries) > 1 else entries:
                 dot.edge(name, order_node(t) if len(entries) > 1 else entry,
-                         weight="0", **INVISIBLE)
+                         weight=handover if len(previous_exits) == 1 else "0", **INVISIBLE)
         previous_exits = exits
     first = sorted(steps)[0] if steps else None
     if first is None:
