@@ -159,8 +159,8 @@ def _emit_lanes(dot, steps, lanes, placed, offsets):
                 keys = steps[t].get(lane)
                 if not keys:
                     continue
-                with row.subgraph(name=_inner_name(t, lane)) as sub:
-                    time = t - offsets.get(module, 0)
+                time = t - offsets.get(module, 0)  # the box's own step (t is its column)
+                with row.subgraph(name=_inner_name(time, lane)) as sub:
                     sub.attr(label=f"t = {time} · {_inner_label(lane)}", fontsize=CLUSTER_FONT,
                              style="rounded,filled", color=_lane_colour(lane),
                              fillcolor="#fafafa" if direction != "reverse" else "#fcf7f9",
