@@ -59,13 +59,17 @@ def output_format(path):
 
 
 def full_param_name(holder, short):
-    """'weight_hh_l0' -> 'lstm.weight_hh_l0' (either form is accepted)."""
+    """'weight_hh_l0' -> 'lstm.weight_hh_l0', 'weight_yh' -> 'jordan.cell.weight_yh': the
+    full dotted name, or any tail of it that names one parameter only."""
     names = [name for name, _ in holder.named_parameters()]
-    for name in names:
-        if name == short or name.split(".", 1)[-1] == short:
-            return name
-    raise ValueError(f"--highlight: no parameter {short!r}; choose from "
-                     f"{', '.join(n.split('.', 1)[-1] for n in names)}")
+    matches = [name for name in names if name == short or name.endswith("." + short)]
+    if len(matches) == 1:
+        return matches[0]
+    shown = ", ".join(n.split(".", 1)[-1] for n in names)
+    if matches:
+        raise ValueError(f"--highlight: {short!r} names {len(matches)} parameters "
+                         f"({', '.join(matches)}); give more of the name. Choose from {shown}")
+    raise ValueError(f"--highlight: no parameter {short!r}; choose from {shown}")
 
 
 def write(dot, path):

@@ -42,6 +42,10 @@ def run_command(args):
     writes = [name for name in names if takes_out_dir(get_task(name))]
     if args.out is not None and writes and not make_out_dir(args.out):
         return 2  # checked before training, so no results are lost at the end
+    if args.out is not None and not writes:
+        users = ", ".join(name for name in sorted(TASKS) if takes_out_dir(get_task(name)))
+        print(f"minigrad train: note: {args.task} writes no charts, so --out is not used "
+              f"(the tasks that write to it: {users})", file=sys.stderr)
     for name in names:
         module = get_task(name)
         options = dict(quick=args.quick, epochs=args.epochs, seed=args.seed,

@@ -92,3 +92,17 @@ def test_a_dot_failure_is_one_clear_message_and_exit_status_4(tmp_path, capsys):
     assert err.startswith("minigrad render: Graphviz's dot failed to lay out 'rnn | 2 steps'")
     assert "syntax error" in err and "--detail" in err and len(err.splitlines()) == 2
     assert not out.exists()
+
+
+def test_highlight_takes_any_tail_of_a_parameter_name_that_is_unique(tmp_path):
+    import pytest
+
+    import minigrad as mg
+    from minigrad.cli_render import full_param_name
+    result = run("render", "jordan", "--steps", "3", "--highlight", "weight_yh",
+                 "--out", str(tmp_path / "j.svg"))
+    assert result.returncode == 0, result.stderr
+    holder = mg.nn.Sequential(mg.nn.Linear(2, 3), mg.nn.Linear(3, 1))
+    assert full_param_name(holder, "1.weight") == "1.weight"
+    with pytest.raises(ValueError, match=r"'weight' names 2 parameters \(0.weight, 1.weight\)"):
+        full_param_name(holder, "weight")

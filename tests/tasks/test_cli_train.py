@@ -30,3 +30,11 @@ def test_every_task_module_has_run():
 def test_bad_epochs_are_refused():
     with pytest.raises(SystemExit):
         cli_train.main(["sentiment", "--epochs", "0"])
+
+
+def test_out_for_a_task_that_writes_no_charts_says_so(tmp_path, capsys):
+    out = tmp_path / "charts"
+    assert cli_train.main(["forecasting", "--quick", "--epochs", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "forecasting writes no charts, so --out is not used" in err
+    assert "adding, seq2seq" in err and not out.exists()
