@@ -5,8 +5,8 @@ DETACHED, so each chunk's backward pass stops at the chunk's first step: memory
 and time per update are O(k) instead of O(L).
 
     state = None
-    for x_chunk, y_chunk in tbptt_chunks(x, y, k):
-        out, state = lstm(x_chunk, state)
+    for i, (x_chunk, y_chunk) in enumerate(tbptt_chunks(x, y, k)):
+        out, state = lstm(x_chunk, state, first_step=i * k)
         loss = loss_fn(out, y_chunk)
         optimizer.zero_grad()
         loss.backward()
@@ -16,6 +16,10 @@ and time per update are O(k) instead of O(L).
 Without `detach_state`, the second chunk's backward would run into the first
 chunk's graph (already freed by its backward: an error, or with retain_graph,
 full BPTT at growing cost).
+
+`first_step=i * k` scopes chunk i at its absolute time steps t{i*k} .. t{i*k + k-1}
+(the outputs are the same without it). Left out, every chunk is labelled from t0,
+so `mg.bptt.per_step_grads` and `mg.render` would put chunk i's steps at 0 .. k-1.
 """
 from minigrad import Tensor
 
@@ -42,7 +46,8 @@ def tbptt_chunks(x, y=None, k=1, time_axis=0):
         y: optional targets, split the same way along the same axis; or None.
         k: chunk length; the last chunk holds the remaining L mod k steps.
     Yields:
-        x_chunk, or (x_chunk, y_chunk) when y is given.
+        x_chunk, or (x_chunk, y_chunk) when y is given. Chunk i starts at step i * k:
+        pass `first_step=i * k` to the recurrent layer (module docstring).
     """
     if k < 1:
         raise ValueError(f"tbptt_chunks: k must be >= 1, got {k}")

@@ -110,7 +110,7 @@ def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4, forget_
         state, states = None, []
         for t in range(T):
             x_t = Tensor(xs[t:t + 1], dtype=np.float64)       # (1, N=1, input_size)
-            _, state = model(x_t, state)
+            _, state = model(x_t, state, first_step=t)   # scoped t{t}, not t0
             states.append(state[0] if isinstance(state, tuple) else state)
         loss = (states[-1] * v).sum()
         result[name] = hidden_grad_norms(loss, states)

@@ -117,7 +117,7 @@ def hidden_state_grad_norms(model, T, seed=0, n=64):
     x, y = _tensors(*adding_problem(n=n, T=T, seed=seed + 3))
     state, states = None, []
     for t in range(T):
-        _, state = model.rnn(x[:, t:t + 1], state)
+        _, state = model.rnn(x[:, t:t + 1], state, first_step=t)   # scoped t{t}, not t0
         states.append(state[0] if isinstance(state, tuple) else state)
     loss = F.mse_loss(model.fc(last_layer_state(state, False)), y)
     return hidden_grad_norms(loss, states)

@@ -1,32 +1,55 @@
 """Truncated backpropagation through time, one optimizer step per chunk of k steps.
 
     hx = None
-    for x_k, y_k in tbptt_chunks(x, y, k, time_axis=1):  # models.truncated_bptt
-        output, hx = model(x_k, hx)
+    for i, (x_k, y_k) in enumerate(tbptt_chunks(x, y, k, time_axis=1)):  # models.truncated_bptt
+        output, hx = model(x_k, hx, first_step=i * k)     # steps scoped t{i*k} .. t{i*k+k-1}
         loss_fn(output, y_k).backward()                   # gradients stop at the chunk start
         optimizer.step()
         hx = detach_state(hx)                             # keep the value, cut the graph
 
 The state carries information across the whole sequence; gradients flow back at
 most k steps. Targets must have a time axis (N, T, ...) aligned with x.
+
+`first_step` is passed only to a model whose `forward` names a `first_step`
+parameter (models.RNN / LSTM / GRU do): each chunk's graph is then scoped at its
+absolute time steps, so `mg.bptt.per_step_grads` and `mg.render` of chunk i show
+steps i*k .. i*k + k-1 rather than 0 .. k-1. Any other model is called as
+`model(x_k, hx)`; to get absolute steps from it, give its forward a keyword
+`first_step=0` and pass it on to its recurrent layer. The numbers computed are the
+same either way: the step labels only name the graph's scopes.
 """
+import inspect
+
 from models.truncated_bptt import detach_state, tbptt_chunks
 
 from ..functions import concat
 
 
+def takes_first_step(model):
+    """True when `model.forward` has a parameter named `first_step` (not just **kwargs)."""
+    try:
+        return "first_step" in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError, AttributeError):  # no forward, or no signature to read
+        return False
+
+
 def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
-    """Train on one batch with truncated BPTT; return (output (detached), mean loss, mean norm)."""
+    """Train on one batch with truncated BPTT; return (output (detached), mean loss, mean norm).
+
+    Each chunk is labelled with its absolute time steps when the model accepts
+    `first_step` (see the module docstring).
+    """
     from .loop import _clip
     if isinstance(inputs, (tuple, list, dict)):
         raise TypeError("fit(tbptt=k): inputs must be one (N, T, ...) tensor per batch")
     if inputs.ndim < 2 or targets.ndim < 2 or inputs.shape[:2] != targets.shape[:2]:
         raise ValueError(f"fit(tbptt=k): inputs {inputs.shape} and targets {targets.shape} must "
                          "share the (N, T) leading axes")
-    hx, outputs, total, norms = None, [], 0.0, []
+    labelled = takes_first_step(model)
+    hx, outputs, total, norms, start = None, [], 0.0, [], 0
     for x_k, y_k in tbptt_chunks(inputs, targets, k, time_axis=1):
         optimizer.zero_grad()
-        result = model(x_k, hx)
+        result = model(x_k, hx, first_step=start) if labelled else model(x_k, hx)
         if not isinstance(result, tuple) or len(result) != 2:
             raise TypeError("fit(tbptt=k): the model must return (output, hx) when called as "
                             "model(x_chunk, hx)")
@@ -40,5 +63,6 @@ def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
         hx = detach_state(hx)
         outputs.append(output.detach())
         total += loss.item() * x_k.shape[1]
+        start += x_k.shape[1]
     mean_norm = sum(norms) / len(norms) if norms else None
     return concat(outputs, axis=1), total / inputs.shape[1], mean_norm
