@@ -45,6 +45,10 @@ def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
     if inputs.ndim < 2 or targets.ndim < 2 or inputs.shape[:2] != targets.shape[:2]:
         raise ValueError(f"fit(tbptt=k): inputs {inputs.shape} and targets {targets.shape} must "
                          "share the (N, T) leading axes")
+    if getattr(model, "batch_first", True) is False:
+        raise ValueError(f"fit(tbptt=k): the chunks are cut along dim 1 of (N, T, ...) "
+                         f"inputs, but this {type(model).__name__} is time-major "
+                         f"(batch_first=False): build it with batch_first=True")
     labelled = takes_first_step(model)
     hx, outputs, total, norms, start = None, [], 0.0, [], 0
     for x_k, y_k in tbptt_chunks(inputs, targets, k, time_axis=1):

@@ -92,3 +92,14 @@ def test_a_model_without_first_step_is_called_as_before():
             progress=False)
     assert calls == [5, 5, 2]
     assert not takes_first_step(Kwargs(lstm))
+
+
+def test_a_time_major_layer_is_refused_with_a_clear_error():
+    import pytest
+
+    from minigrad.train.tbptt import tbptt_step
+    lstm = models.LSTM(3, 4)  # batch_first=False: dim 1 of its input is the batch
+    x, y = mg.randn(2, 6, 3), mg.randn(2, 6, 4)
+    with pytest.raises(ValueError, match="time-major .*batch_first=True"):
+        tbptt_step(lstm, lambda out, target: ((out - target) ** 2).mean(),
+                   mg.optim.SGD(lstm.parameters(), lr=0.1), x, y, k=3)
