@@ -55,12 +55,14 @@ class SequenceGenerator(Module):
             return h0, zeros(*h0.shape, dtype=h0.dtype)
         return h0
 
-    def forward(self, x, hx=None, context=None):
+    def forward(self, x, hx=None, context=None, *, first_step=0):
+        """(logits (N, L, vocab), hx). `first_step`: the time step of x[:, 0] (a chunk of
+        truncated BPTT, a step of generation), which the graph labels its steps from."""
         if x.ndim != 2:
             raise ValueError(f"SequenceGenerator: token ids have shape {x.shape}, expected (N, L)")
         if hx is None and context is not None:
             hx = self.initial_state(context)
-        out, hx = self.rnn(self.embedding(x), hx)
+        out, hx = self.rnn(self.embedding(x), hx, first_step=first_step)
         return self.fc(out), hx
 
     def generate(self, start, steps, context=None, temperature=1.0, greedy=False, rng=None):
