@@ -29,6 +29,8 @@ stacks the clusters, so a long unroll slopes downward. Here:
 from collections import deque
 from dataclasses import replace
 
+import networkx as nx
+
 ANCHOR = {"shape": "point", "width": "0.01", "height": "0.01", "style": "invis", "label": ""}
 INVISIBLE = {"style": "invis"}
 LANE_WEIGHT = "60"
@@ -100,17 +102,18 @@ def time_columns(view, mode):
     after = set() if len(span) < 2 else _runs_after(view, mode)
     if not after:
         return view, {}
-    offsets = dict.fromkeys(span, 0)
-    for _ in range(len(span) + 1):   # longest path; a cycle never settles
-        moved = False
-        for earlier, later in after:
-            start = offsets[earlier] + span[earlier][1] + 1 - span[later][0]
-            if start > offsets[later]:
-                offsets[later], moved = start, True
-        if not moved:
-            break
-    else:
+    names = list(span)   # graph nodes are positions in it (a module may be None)
+    modules = nx.DiGraph([(names.index(a), names.index(b)) for a, b in after])
+    try:
+        order = [names[i] for i in nx.topological_sort(modules)]
+    except nx.NetworkXUnfeasible:   # modules reading each other's later steps: keep rows
         return view, {}
+    offsets = dict.fromkeys(span, 0)
+    for later in order:   # the longest path: each module after all it runs after
+        for i in modules.predecessors(names.index(later)):
+            earlier = names[i]
+            start = offsets[earlier] + span[earlier][1] + 1 - span[later][0]
+            offsets[later] = max(offsets[later], start)
     offsets = {module: shift for module, shift in offsets.items() if shift}
     shifted = {key: replace(node, time=node.time + offsets[node.module])
                if node.time is not None and node.module in offsets else node
@@ -122,20 +125,21 @@ def _runs_after(view, mode):
     """Pairs (earlier module, later module) where a step of the later module reads,
     directly or through untimed nodes, the same or a later step of the earlier one."""
     nodes = view.nodes
-    inputs, readers = {key: [] for key in nodes}, {key: [] for key in nodes}
+    flow = nx.DiGraph()
+    flow.add_nodes_from(nodes)
     for edge in view.edges:
         tail, head = edge.tail, edge.head
         if mode == "grad-graph" and not edge.from_weight:
             tail, head = head, tail   # back to the forward data flow
-        inputs[head].append(tail)
-        readers[tail].append(head)
-    waiting = {key: len(inputs[key]) for key in nodes}
-    ready = deque(key for key, count in waiting.items() if not count)
+        flow.add_edge(tail, head)
+    try:
+        order = list(nx.topological_sort(flow))
+    except nx.NetworkXUnfeasible:   # a cycle: keep the rows
+        return set()
     latest, after = {}, set()   # key -> {module: latest step it depends on}
-    while ready:   # in topological order
-        key = ready.popleft()
+    for key in order:
         reach = {}
-        for tail in inputs[key]:
+        for tail in flow.predecessors(key):
             for module, t in latest[tail].items():
                 reach[module] = max(t, reach.get(module, t))
         node = nodes[key]
@@ -144,11 +148,7 @@ def _runs_after(view, mode):
                       if module != node.module and t >= node.time}
             reach[node.module] = max(node.time, reach.get(node.module, node.time))
         latest[key] = reach
-        for head in readers[key]:
-            waiting[head] -= 1
-            if not waiting[head]:
-                ready.append(head)
-    return after if len(latest) == len(nodes) else set()   # else a cycle: keep the rows
+    return after
 
 
 def lane_order(lane):
