@@ -83,31 +83,30 @@ def _shape_detail(message):
     return f"{message} (an in-place result must keep the tensor's shape)"
 
 
-def _binary(op, ufunc):
-    def method(self, other, *, alpha=None):
+def _binary(op, ufunc, alpha=False):
+    """An in-place `x op other` method; with `alpha`, it takes torch's `alpha=` (other
+    is scaled by it first, as in add_ and sub_)."""
+    def update(self, other, scale):
         value = _array(other)
-        if alpha is not None:
-            value = np.multiply(value, alpha)
+        if scale is not None:
+            value = np.multiply(value, scale)
         return _write(self, op, lambda a, out: ufunc(a, value, out=out, casting="same_kind"),
                       other)
-    method.__name__ = op
+
+    if alpha:
+        def method(self, other, *, alpha=None):
+            return update(self, other, alpha)
+    else:
+        def method(self, other):
+            return update(self, other, None)
+    method.__name__, method.__qualname__ = op, f"Tensor.{op}"
     return method
 
 
-add_ = _binary("add_", np.add)
-sub_ = _binary("sub_", np.subtract)
-
-
-def mul_(self, other):
-    value = _array(other)
-    return _write(self, "mul_", lambda a, out: np.multiply(a, value, out=out,
-                                                           casting="same_kind"), other)
-
-
-def div_(self, other):
-    value = _array(other)
-    return _write(self, "div_", lambda a, out: np.divide(a, value, out=out,
-                                                         casting="same_kind"), other)
+add_ = _binary("add_", np.add, alpha=True)
+sub_ = _binary("sub_", np.subtract, alpha=True)
+mul_ = _binary("mul_", np.multiply)
+div_ = _binary("div_", np.divide)
 
 
 def clamp_(self, min=None, max=None):
