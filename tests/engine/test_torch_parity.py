@@ -376,16 +376,22 @@ def _kw(dim, keepdim, torch_style=True):
     return kw
 
 
-@pytest.mark.parametrize("name", ["sum", "mean"])
-@pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("shape,dim", DIM_CASES, ids=ids)
-def test_sum_mean(name, keepdim, shape, dim):
-    x = randn(rng_for(name, shape, dim), shape)
+def check_reduction_spellings(name, dim, keepdim, x):
+    """x.name(dim=, keepdim=), numpy's axis=/keepdims=, and mg.name(x, ...) all equal
+    torch's x.name(dim=, keepdim=)."""
     tkw = _kw(dim, keepdim)
     ref = lambda t: getattr(t, name)(**tkw)  # noqa: E731
     check(lambda t: getattr(t, name)(**tkw), ref, x)
     check(lambda t: getattr(t, name)(**_kw(dim, keepdim, torch_style=False)), ref, x)
     check(lambda t: getattr(mg, name)(t, **tkw), lambda t: getattr(torch, name)(t, **tkw), x)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("shape,dim", DIM_CASES, ids=ids)
+def test_sum_mean(name, keepdim, shape, dim):
+    x = randn(rng_for(name, shape, dim), shape)
+    check_reduction_spellings(name, dim, keepdim, x)
     if dim is not None:  # positional dim / keepdim, as torch's sum(dim, keepdim)
         check(lambda t: getattr(t, name)(dim, keepdim), lambda t: getattr(t, name)(dim, keepdim), x)
 
@@ -417,11 +423,7 @@ VAR_CASES = [((3,), None), ((3,), 0), ((2, 3), None), ((2, 3), 1), ((2, 3), 0),
 @pytest.mark.parametrize("shape,dim", VAR_CASES, ids=ids)
 def test_var_std_default_correction_is_bessel(name, keepdim, shape, dim):
     x = randn(rng_for(name, shape, dim), shape)
-    tkw = _kw(dim, keepdim)
-    ref = lambda t: getattr(t, name)(**tkw)  # noqa: E731
-    check(lambda t: getattr(t, name)(**tkw), ref, x)
-    check(lambda t: getattr(t, name)(**_kw(dim, keepdim, torch_style=False)), ref, x)
-    check(lambda t: getattr(mg, name)(t, **tkw), lambda t: getattr(torch, name)(t, **tkw), x)
+    check_reduction_spellings(name, dim, keepdim, x)
 
 
 @pytest.mark.parametrize("name", ["var", "std"])
