@@ -7,7 +7,7 @@ forward pass is outside the timed call).
 from benchmarks.timing import best_time, format_seconds
 
 import minigrad as mg
-from minigrad.cli_models import build
+from minigrad_apps.demos import build
 
 CASES = [("lstm", 100, "cells", 2.0), ("lstm", 10, "ops", 2.0), ("bilstm", 100, "cells", None),
          ("lstm", 100, "ops", None), ("rnn", 30, "ops", None)]

@@ -27,12 +27,30 @@ from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradErro
 from . import nn
 from . import optim
 from .io import save, load
-from .graph import trace
-from .graph import bptt
-from .graph.render import render
 
 from .heap import keep_freed_memory
 
 keep_freed_memory()  # glibc keeps a freed graph's memory for the next one (see heap.py)
 
 __version__ = "0.1.0"
+
+# Loaded on first use, so that `import minigrad` loads no networkx, graphviz or matplotlib:
+# mg.trace (graph capture), mg.bptt (BPTT analysis), mg.render (Graphviz drawing).
+_LAZY = {"trace": ("minigrad.graph.capture", "trace"),
+         "bptt": ("minigrad.graph.bptt", None),
+         "render": ("minigrad.graph.render", "render")}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    import importlib
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

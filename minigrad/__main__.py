@@ -1,6 +1,7 @@
-"""`python -m minigrad ...` is the `minigrad` command."""
+"""`python -m minigrad ...` is the `minigrad` command, which lives in the application
+layer (minigrad_apps.cli); `import minigrad` never runs this file."""
 import sys
 
-from .cli import main
+from minigrad_apps.cli import main
 
 sys.exit(main())

@@ -13,10 +13,8 @@ import warnings
 
 from .state import STATE
 
-_PACKAGE_DIRS = tuple(
-    os.path.dirname(os.path.abspath(p)) + os.sep
-    for p in (__file__, os.path.join(os.path.dirname(__file__), "..", "models", "x"))
-)
+# minigrad's own directory; packages built on it (models) add theirs with add_internal_dir
+_PACKAGE_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
 # id(code object) -> (the code object, kept so that its id stays unique;
 #                     None for minigrad's own code, else {f_lasti: (filename, lineno)})
 # Keyed by id because hashing a code object is slow; the line number is looked up
@@ -41,7 +39,8 @@ def _sites_of(code):
 
 
 def is_internal_code(code):
-    """True when `code` (a code object) belongs to minigrad or models."""
+    """True when `code` (a code object) belongs to minigrad or a package added with
+    `add_internal_dir` (models)."""
     return _sites_of(code) is None
 
 
@@ -59,7 +58,8 @@ def site_for_module_call(module):
 
 
 def user_location(skip=1):
-    """Return (filename, lineno) of the innermost frame outside minigrad and models.
+    """Return (filename, lineno) of the innermost frame outside minigrad and models (and any
+    other directory added with `add_internal_dir`).
 
     Nodes made on one line of code share one tuple.
     """

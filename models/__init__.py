@@ -8,6 +8,13 @@ jordan.py         JordanCell, JordanRNN (output recurrence)
 truncated_bptt.py tbptt_chunks, detach_state
 checks.py         argument checks naming the model and the argument (hx, y0, dtypes)
 """
+import os as _os
+
+from minigrad.source import add_internal_dir as _add_internal_dir
+
+# ops made inside these layers are attributed to the user's line that called them
+_add_internal_dir(_os.path.dirname(_os.path.abspath(__file__)))
+
 from .cells import GRUCell, LSTMCell, RNNCell
 from .unroll import unroll, valid_masks
 from .recurrent import GRU, LSTM, RNN

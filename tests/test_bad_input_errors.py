@@ -28,7 +28,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 import models
 from minigrad import data as D
-from minigrad.cli import main as cli_main
+from minigrad_apps.cli import main as cli_main
 
 HERE = os.path.abspath(__file__)
 

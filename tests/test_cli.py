@@ -81,8 +81,8 @@ def test_a_dot_failure_is_one_clear_message_and_exit_status_4(tmp_path, capsys):
     """`write` (the CLI's last step) turns a RenderError into a message, not a traceback,
     and dot's own stderr stays out of it."""
     import minigrad as mg
-    from minigrad.cli_models import build
-    from minigrad.cli_render import write
+    from minigrad_apps.demos import build
+    from minigrad_apps.cli.render import write
     holder, loss = build("rnn", 2)
     dot = mg.render(loss, detail="cells", modules=holder, title="rnn | 2 steps")
     dot.body.append("\t-> ;\n")   # a syntax error: dot exits with status 1
@@ -98,7 +98,7 @@ def test_highlight_takes_any_tail_of_a_parameter_name_that_is_unique(tmp_path):
     import pytest
 
     import minigrad as mg
-    from minigrad.cli_render import full_param_name
+    from minigrad_apps.cli.render import full_param_name
     result = run("render", "jordan", "--steps", "3", "--highlight", "weight_yh",
                  "--out", str(tmp_path / "j.svg"))
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from minigrad import cli
+from minigrad_apps import cli
+from minigrad_apps import vanishing
 from minigrad.graph import charts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,7 +63,7 @@ def test_forget_bias_1_makes_the_lstm_step_0_gradient_larger(chart_calls):
 
 def test_default_is_pytorchs_init_unchanged(chart_calls):
     got = bptt(chart_calls, "lstm", "--steps", "6", "--hidden", "3", "--seed", "2")
-    expected = charts.vanishing_gradient_comparison(T=6, hidden=3, seed=2,
+    expected = vanishing.vanishing_gradient_comparison(T=6, hidden=3, seed=2,
                                                     models_to_run=("LSTM",))
     assert list(got["series"]) == ["LSTM"]
     np.testing.assert_array_equal(got["series"]["LSTM"], expected["LSTM"])
@@ -70,7 +71,7 @@ def test_default_is_pytorchs_init_unchanged(chart_calls):
 
 def test_the_forget_bias_sets_the_total_forget_gate_bias(chart_calls):
     got = bptt(chart_calls, "lstm", "--steps", "5", "--hidden", "3", "--forget-bias", "-2.5")
-    expected = charts.vanishing_gradient_comparison(T=5, hidden=3, forget_bias=-2.5,
+    expected = vanishing.vanishing_gradient_comparison(T=5, hidden=3, forget_bias=-2.5,
                                                     models_to_run=("LSTM",))
     np.testing.assert_array_equal(got["series"]["LSTM (forget bias -2.5)"],
                                   expected["LSTM (forget bias -2.5)"])

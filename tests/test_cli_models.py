@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.cli_models import build
+from minigrad_apps.demos import build
 
 
 def test_loss_on_last_step_depends_only_on_the_last_output():

@@ -39,10 +39,10 @@ def test_python_m_minigrad_version_prints_the_version_and_exits_0():
 
 
 def test_the_console_script_entry_point_prints_the_version():
-    # what pip's generated `minigrad` script runs: [project.scripts] minigrad = "minigrad.cli:main"
+    # what pip's generated `minigrad` script runs: [project.scripts] minigrad = "minigrad_apps.cli:main"
     with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as f:
-        assert 'minigrad = "minigrad.cli:main"' in f.read()
-    script = ("import sys\nfrom minigrad.cli import main\n"
+        assert 'minigrad = "minigrad_apps.cli:main"' in f.read()
+    script = ("import sys\nfrom minigrad_apps.cli import main\n"
               "sys.argv = ['minigrad', '--version']\nsys.exit(main())")
     result = run([sys.executable, "-c", script])
     assert result.returncode == 0, result.stderr
@@ -64,7 +64,7 @@ def test_the_installed_metadata_comes_before_pyproject(tmp_path):
 def test_pyproject_is_read_when_minigrad_is_not_installed(monkeypatch):
     import importlib.metadata
 
-    from minigrad import cli
+    from minigrad_apps import cli
 
     def not_installed(name):
         raise importlib.metadata.PackageNotFoundError(name)

@@ -13,9 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import minigrad as mg  # noqa: E402
-from minigrad.cli_models import build  # noqa: E402
-from minigrad.graph.charts import (gradient_norm_chart, per_step_contribution_chart,  # noqa: E402
-                                   vanishing_gradient_comparison)
+from minigrad_apps.demos import build  # noqa: E402
+from minigrad.graph.charts import gradient_norm_chart, per_step_contribution_chart  # noqa: E402
+from minigrad_apps.vanishing import vanishing_gradient_comparison  # noqa: E402
 
 
 def svg(dot, name):
@@ -78,7 +78,7 @@ def vanishing(name):
 
 def adding_problem_gradients(name):
     """The adding task's four models, untrained, on T=100 sequences."""
-    from minigrad.tasks import adding
+    from minigrad_apps.tasks import adding
     series = {}
     for kind in adding.KINDS:
         mg.manual_seed(0)
@@ -162,7 +162,7 @@ GALLERY = [
     ("adding_gradients.svg", "Why the tanh RNN cannot learn the adding problem at T=100: at "
      "initialisation the gradient reaching step 0 is ~1e-25 of the last step's, while the "
      "LSTM (forget-gate bias 3) and the IRNN (identity W_hh) keep it. "
-     "Trained results: `minigrad train adding` (minigrad/tasks/RESULTS.md).",
+     "Trained results: `minigrad train adding` (minigrad_apps/tasks/RESULTS.md).",
      adding_problem_gradients),
     ("contributions_rnn.svg", "BPTT as a sum over time steps: the norm of each step's term of "
      "dL/dW_hh in an RNN of 30 steps with the loss on the last step (the terms sum to the "

@@ -6,7 +6,6 @@ RNN this is BPTT written out term by term. Only for small scalar graphs: the
 number of paths grows exponentially with depth in general, so the paths are
 counted first (linear time) and too many are refused before any is listed.
 """
-import networkx as nx
 import numpy as np
 
 from ..autograd import grad as _grad
@@ -65,6 +64,7 @@ def _count_paths(network, start, end):
     """Number of `start` -> `end` paths in the DAG `network`, parallel edges counted
     apart: one pass in topological order, each node passing its count on along
     every out-edge. Linear in the size of the graph; Python ints do not overflow."""
+    import networkx as nx   # loaded on first use (import minigrad stays light)
     counts = dict.fromkeys(network, 0)
     counts[start] = 1
     for node in nx.topological_sort(network):
@@ -76,6 +76,7 @@ def _count_paths(network, start, end):
 
 def _subgraph_between(network, start, end):
     """The part of `network` made of the nodes that lie on some start -> end path."""
+    import networkx as nx
     descendants = nx.descendants(network, start)
     if end not in descendants:              # no path (or start is end: the empty path)
         return network.subgraph([start])

@@ -1,7 +1,7 @@
 """Truncated backpropagation through time, one optimizer step per chunk of k steps.
 
     hx = None
-    for i, (x_k, y_k) in enumerate(tbptt_chunks(x, y, k, time_axis=1)):  # models.truncated_bptt
+    for i, (x_k, y_k) in enumerate(tbptt_chunks(x, y, k, time_axis=1)):
         output, hx = model(x_k, hx, first_step=i * k)     # steps scoped t{i*k} .. t{i*k+k-1}
         loss_fn(output, y_k).backward()                   # gradients stop at the chunk start
         optimizer.step()
@@ -20,9 +20,8 @@ same either way: the step labels only name the graph's scopes.
 """
 import inspect
 
-from models.truncated_bptt import detach_state, tbptt_chunks
-
 from ..functions import concat
+from ..tensor import Tensor
 
 
 def takes_first_step(model):
@@ -70,3 +69,40 @@ def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
         start += x_k.shape[1]
     mean_norm = sum(norms) / len(norms) if norms else None
     return concat(outputs, axis=1), total / inputs.shape[1], mean_norm
+
+
+def detach_state(state):
+    """The same nested structure of tensors (Tensor, tuple or list), each detached.
+
+    `None` stays None, so the first chunk's initial state can be passed through.
+    """
+    if state is None:
+        return None
+    if isinstance(state, Tensor):
+        return state.detach()
+    # states nest at most a few levels (e.g. Bidirectional LSTM: ((h, c), (h, c)))
+    return type(state)(detach_state(part) for part in state)
+
+
+def tbptt_chunks(x, y=None, k=1, time_axis=0):
+    """Split a sequence (and its targets) into consecutive chunks of k time steps.
+
+    Args:
+        x: Tensor (or numpy array) with time along `time_axis` (0 for (L, N, H_in),
+            1 for batch_first).
+        y: optional targets, split the same way along the same axis; or None.
+        k: chunk length; the last chunk holds the remaining L mod k steps.
+    Yields:
+        x_chunk, or (x_chunk, y_chunk) when y is given. Chunk i starts at step i * k:
+        pass `first_step=i * k` to the recurrent layer (module docstring).
+    """
+    if k < 1:
+        raise ValueError(f"tbptt_chunks: k must be >= 1, got {k}")
+    L = x.shape[time_axis]
+    if y is not None and y.shape[time_axis] != L:
+        raise ValueError(f"tbptt_chunks: x has {L} steps along axis {time_axis} but y has "
+                         f"{y.shape[time_axis]}")
+    lead = (slice(None),) * time_axis
+    for start in range(0, L, k):
+        window = lead + (slice(start, min(start + k, L)),)
+        yield x[window] if y is None else (x[window], y[window])

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from minigrad.graph.charts import (gradient_norm_chart, per_step_contribution_chart,
-                                   vanishing_gradient_comparison)
+from minigrad.graph.charts import gradient_norm_chart, per_step_contribution_chart
+from minigrad_apps.vanishing import vanishing_gradient_comparison
 from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
 SVG = "{http://www.w3.org/2000/svg}"

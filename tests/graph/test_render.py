@@ -7,7 +7,7 @@ import pytest
 
 import minigrad as mg
 import models
-from minigrad.cli_models import build
+from minigrad_apps.demos import build
 
 SVG = "{http://www.w3.org/2000/svg}"
 

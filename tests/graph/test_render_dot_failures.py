@@ -14,8 +14,8 @@ import graphviz
 import pytest
 
 import minigrad as mg
-from minigrad.cli import main
-from minigrad.cli_models import build
+from minigrad_apps.cli import main
+from minigrad_apps.demos import build
 from minigrad.graph.render_bus import BUS_MIN_STEPS
 from minigrad.graph.render_drawing import RenderError
 

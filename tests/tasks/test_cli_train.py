@@ -2,8 +2,8 @@ import argparse
 
 import pytest
 
-from minigrad import cli_train
-from minigrad.tasks import TASKS, get_task
+from minigrad_apps.cli import train as cli_train
+from minigrad_apps.tasks import TASKS, get_task
 
 
 def test_train_subcommand_prints_a_result_line(capsys):

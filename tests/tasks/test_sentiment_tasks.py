@@ -1,7 +1,7 @@
 """Fast versions of the sentiment and conv-vs-LSTM tasks reach their thresholds."""
 import numpy as np
 
-from minigrad.tasks import conv_vs_lstm, sentiment
+from minigrad_apps.tasks import conv_vs_lstm, sentiment
 
 
 def test_lstm_separates_the_seed_reviews_and_bag_of_words_cannot_on_twins():

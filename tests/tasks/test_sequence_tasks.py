@@ -4,7 +4,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.data import seasonal_series
-from minigrad.tasks import adding, char_lm, forecasting, seq2seq_digits
+from minigrad_apps.tasks import adding, char_lm, forecasting, seq2seq_digits
 
 
 def test_forecasting_beats_both_naive_baselines():

@@ -1,7 +1,7 @@
 """`minigrad train TASK [--quick] [--epochs N] [--seed S] [--progress] [--out DIR]`.
 
 `register(subparsers)` adds the `train` subcommand to the main CLI's argparse
-subparsers; `main(argv)` runs it on its own (python -m minigrad.cli_train ...).
+subparsers; `main(argv)` runs it on its own (python -m minigrad_apps.cli.train ...).
 """
 import argparse
 import errno
@@ -10,8 +10,8 @@ import os
 import sys
 import time
 
-from .cli_render import report_cannot_write
-from .tasks import TASKS, get_task
+from .render import report_cannot_write
+from ..tasks import TASKS, get_task
 
 
 def add_arguments(parser):

@@ -8,8 +8,8 @@ the LSTM one step after another.
 
     minigrad train conv_vs_lstm [--quick] [--epochs N] [--seed S]
 """
-from ..data import sentiment_reviews
-from ..nn import functional as F
+from minigrad.data import sentiment_reviews
+from minigrad.nn import functional as F
 from .common import Results, seed_everything
 from .sentiment import encode, lstm_classifier, pair_split, train_model
 

@@ -28,12 +28,12 @@ import os
 
 import numpy as np
 
-from .. import optim
-from ..creation import tensor
-from ..data import adding_problem
-from ..grad_mode import no_grad
-from ..nn import functional as F
-from ..nn.utils import clip_grad_norm_
+from minigrad import optim
+from minigrad.creation import tensor
+from minigrad.data import adding_problem
+from minigrad.grad_mode import no_grad
+from minigrad.nn import functional as F
+from minigrad.nn.utils import clip_grad_norm_
 from .common import Results, seed_everything, timer
 
 BASELINE_MSE = 2.0 / 12.0
@@ -112,7 +112,7 @@ def train_one(kind, T, clip, steps, seed, hidden_size=32, batch_size=32, lr=1e-2
 
 def hidden_state_grad_norms(model, T, seed=0, n=64):
     """||dL/dh_t|| over t for `model` on an adding batch (run step by step)."""
-    from ..graph.bptt import hidden_grad_norms
+    from minigrad.graph.bptt import hidden_grad_norms
     from models.architectures import last_layer_state
     x, y = _tensors(*adding_problem(n=n, T=T, seed=seed + 3))
     state, states = None, []
@@ -136,7 +136,7 @@ def markdown_table(rows):
 
 def write_report(rows, lengths, out_dir, seed):
     """adding_results.md and, per T, the gradient-norm charts at init and after training."""
-    from ..graph.charts import gradient_norm_chart
+    from minigrad.graph.charts import gradient_norm_chart
     os.makedirs(out_dir, exist_ok=True)
     charts = []
     for T in lengths:

@@ -8,7 +8,7 @@ import argparse
 import math
 import sys
 
-from .cli_render import positive_int, report_cannot_write
+from .render import positive_int, report_cannot_write
 
 FORGET_NOTE = "a forget-gate bias of about 1 keeps the LSTM's gradient alive"
 
@@ -48,7 +48,9 @@ def register(subparsers):
 
 
 def run(args):
-    from .graph.charts import gradient_norm_chart, vanishing_gradient_comparison
+    from minigrad.graph.charts import gradient_norm_chart
+
+    from ..vanishing import vanishing_gradient_comparison
     if args.forget_bias is not None and args.model not in ("lstm", "all"):
         print(f"minigrad bptt: error: --forget-bias is for the LSTM's forget gate; "
               f"{args.model} has no forget gate (use lstm or all)", file=sys.stderr)

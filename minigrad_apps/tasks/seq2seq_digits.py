@@ -11,10 +11,10 @@ import os
 
 import numpy as np
 
-from .. import optim
-from ..creation import tensor
-from ..data import digit_sequences
-from ..train import attention_heatmap, fit, sequence_cross_entropy
+from minigrad import optim
+from minigrad.creation import tensor
+from minigrad.data import digit_sequences
+from minigrad.train import attention_heatmap, fit, sequence_cross_entropy
 from .common import Results, seed_everything, timer
 
 BOS = 10  # digits are 0..9; the decoder's start token is 10

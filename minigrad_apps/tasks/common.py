@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ..creation import manual_seed, tensor
-from ..data import bucket_by_length, pad_sequences
+from minigrad.creation import manual_seed, tensor
+from minigrad.data import bucket_by_length, pad_sequences
 
 
 class Results:

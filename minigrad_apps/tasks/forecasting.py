@@ -13,12 +13,12 @@ against two baselines: naive (x_{t+1} = x_t) and seasonal naive (x_{t+1} = x_{t+
 """
 import numpy as np
 
-from .. import optim
-from ..data import StandardScaler, chronological_split, difference, seasonal_series
-from ..grad_mode import no_grad
-from ..creation import tensor
-from ..nn import functional as F
-from ..train import fit
+from minigrad import optim
+from minigrad.data import StandardScaler, chronological_split, difference, seasonal_series
+from minigrad.grad_mode import no_grad
+from minigrad.creation import tensor
+from minigrad.nn import functional as F
+from minigrad.train import fit
 from .common import Results, array_batches, seed_everything, timer
 
 

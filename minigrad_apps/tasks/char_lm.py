@@ -13,10 +13,10 @@ about 1 minute on 2 idle cores (several when BLAS threads compete with other job
 """
 import numpy as np
 
-from .. import optim
-from ..creation import tensor
-from ..data import Vocabulary, char_tokenize, load_text
-from ..train import bits_per_character, evaluate, fit, sequence_cross_entropy
+from minigrad import optim
+from minigrad.creation import tensor
+from minigrad.data import Vocabulary, char_tokenize, load_text
+from minigrad.train import bits_per_character, evaluate, fit, sequence_cross_entropy
 from .common import Results, seed_everything, timer
 
 DEFAULT_EPOCHS = 40

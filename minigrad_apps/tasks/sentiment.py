@@ -9,11 +9,11 @@ apart (about 50 % on whole twin pairs); an LSTM reading the words in order can.
 """
 import numpy as np
 
-from .. import nn, optim
-from ..creation import tensor
-from ..data import Vocabulary, seed_reviews, sentiment_reviews, tokenize_corpus
-from ..nn import functional as F
-from ..train import accuracy, evaluate, fit
+from minigrad import nn, optim
+from minigrad.creation import tensor
+from minigrad.data import Vocabulary, seed_reviews, sentiment_reviews, tokenize_corpus
+from minigrad.nn import functional as F
+from minigrad.train import accuracy, evaluate, fit
 from .common import Results, padded_batches, seed_everything, timer
 
 

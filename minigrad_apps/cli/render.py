@@ -2,7 +2,7 @@
 import os
 import sys
 
-from .cli_models import MODEL_NAMES
+from ..demos import MODEL_NAMES
 
 
 def register(subparsers):
@@ -77,7 +77,7 @@ def write(dot, path):
     the RenderError's advice if dot fails on the graph."""
     import graphviz
 
-    from .graph.render_drawing import RenderError
+    from minigrad.graph.render_drawing import RenderError
     try:
         data = dot.pipe(format=output_format(path))
     except graphviz.ExecutableNotFound:
@@ -97,8 +97,8 @@ def write(dot, path):
 
 
 def run(args):
-    from .cli_models import build
-    from .graph.render import DEFAULT_MAX_NODES, render
+    from ..demos import build
+    from minigrad.graph.render import DEFAULT_MAX_NODES, render
     try:
         output_format(args.out)
         holder, loss = build(args.model, args.steps, args.hidden, args.layers, args.bidirectional)

@@ -15,8 +15,8 @@ import os
 import re
 import sys
 
-SUBCOMMANDS = ("minigrad.cli_render", "minigrad.cli_bptt", "minigrad.cli_train")
-PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pyproject.toml")
+SUBCOMMANDS = ("minigrad_apps.cli.render", "minigrad_apps.cli.bptt", "minigrad_apps.cli.train")
+PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pyproject.toml")
 
 
 def version():
