@@ -18,6 +18,7 @@ from .functions import *  # noqa: F401,F403  (mg.exp, mg.concat, mg.stack, ...)
 from .functions import cat, concat, stack, where, maximum, minimum, broadcast_to
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scope import current_scope, name_scope
+from .roles import mark
 from .autograd import backward, grad
 from .gradcheck import gradcheck, gradgradcheck
 from .anomaly import detect_anomaly, is_anomaly_enabled

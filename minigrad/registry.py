@@ -193,6 +193,7 @@ def apply(prim, args, attrs):
         node._hooks = None
         node._grad_of = state.backward_of
         node.name = None
+        node.role = None
         node._seq = _next_number()
         return node
     return Tensor._constant(data)

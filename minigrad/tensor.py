@@ -25,7 +25,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "requires_grad", "_grad", "_prim", "_inputs", "_attrs",
-                 "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name",
+                 "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name", "role",
                  "_seq", "__weakref__")
     __array_ufunc__ = None  # make numpy defer to our reflected operators
 
@@ -49,6 +49,7 @@ class Tensor:
         self._hooks = None
         self._grad_of = None
         self.name = None
+        self.role = None   # (kind, name) that a model declared, see roles.py
         self._seq = next(_creation_counter)
 
     @classmethod
@@ -66,6 +67,7 @@ class Tensor:
         t._hooks = None
         t._grad_of = None
         t.name = None
+        t.role = None
         t._seq = next(_creation_counter)
         return t
 

@@ -19,6 +19,7 @@ import math
 
 import minigrad as mg
 from minigrad.nn import Module, Parameter
+from minigrad.roles import mark
 
 from .checks import check_dtype, check_proj_size, check_state, state_tuple
 
@@ -219,8 +220,10 @@ class LSTMCell(RecurrentCell):
             gates = projected + h @ w_hh_t
             # one sigmoid over all four gates (g's share is unused): fewer ops per step
             sig = gates.sigmoid()
-            i, f, o = sig[..., :H], sig[..., H:2 * H], sig[..., 3 * H:]
-            g = gates[..., 2 * H:3 * H].tanh()
+            i = mark(sig[..., :H], "gate", "i")
+            f = mark(sig[..., H:2 * H], "gate", "f")
+            o = mark(sig[..., 3 * H:], "gate", "o")
+            g = mark(gates[..., 2 * H:3 * H].tanh(), "gate", "g")
             c_new = f * c + i * g
             h_new = o * c_new.tanh()
             if w_hr_t is not None:
@@ -271,8 +274,8 @@ class GRUCell(RecurrentCell):
             if b_hh is not None:
                 hidden = hidden + b_hh
             rz = (projected[..., :2 * H] + hidden[..., :2 * H]).sigmoid()
-            r, z = rz[..., :H], rz[..., H:]
-            n = (projected[..., 2 * H:] + r * hidden[..., 2 * H:]).tanh()
+            r, z = mark(rz[..., :H], "gate", "r"), mark(rz[..., H:], "gate", "z")
+            n = mark((projected[..., 2 * H:] + r * hidden[..., 2 * H:]).tanh(), "gate", "n")
             h_new = n + z * (h - n)  # = (1 - z) * n + z * h, one op fewer
             return h_new, (h_new,)
         return step

@@ -23,6 +23,10 @@ e.g. a decoder that runs one step per call and passes that step's index):
     if lengths:  state    = where(valid_t, new_state, state)   # carried through padding
                  output_t = where(valid_t, output_t, 0)        # padding outputs are 0
 
+Each step's state tensors are marked as states, by the cell's `state_names`
+("h", "c", "y"), and an initial state that no op computed (zeros, a given leaf, a
+detached carry) as "h0", "c0" (minigrad/roles.py), for graph capture and analysis.
+
 That is PyTorch's packed-sequence semantics: the final state of a sequence is the
 one after its own last step, and the reverse direction, which meets the padding
 first, still holds its initial state when it reaches that sequence's last step.
@@ -31,6 +35,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Tensor
+from minigrad.roles import mark
 
 
 def valid_masks(lengths, T, N, owner="unroll"):
@@ -89,6 +94,10 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
     """
     per_step = isinstance(inputs, (list, tuple))
     T = len(inputs)
+    names = getattr(cell, "state_names", ("h",) * len(state))
+    for name, part in zip(names, state):
+        if part.role is None and part.is_leaf:   # a given start, not a state computed here
+            mark(part, "initial_state", f"{name}0")
     with mg.name_scope(f"layer{layer}"), mg.name_scope("reverse" if reverse else "forward"):
         projected = inputs if per_step else cell.input_projection(inputs)
         step = cell.recurrence(recurrent_mask)
@@ -104,5 +113,7 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
                     state = tuple(mg.where(keep, new, old)
                                   for new, old in zip(new_state, state))
                     output = mg.where(keep, output, 0.0)
+                for name, part in zip(names, state):
+                    mark(part, "state", name)
                 outputs[t] = output
     return outputs, state

@@ -133,3 +133,34 @@ def test_bias_false_has_no_bias_parameters():
     x, h = np.ones((N, H_IN)), np.full((N, H), 0.5)
     np.testing.assert_allclose(cell(mg.tensor(x), mg.tensor(h)).data,
                                numpy_cell("gru", x, h, None, p)[0], atol=1e-12)
+
+
+def test_cells_and_the_unroll_loop_mark_gates_states_and_initial_states():
+    """Roles come from the models (minigrad/roles.py), per step: the LSTM's i, f, g, o
+    gates and h, c states, the GRU's r, z, n, and the zero start as h0 (c0)."""
+    import models
+    from minigrad.graph.capture import trace
+    for layer, gates, states in ((models.LSTM, "ifgo", "hc"), (models.GRU, "rzn", "h"),
+                                 (models.RNN, "", "h")):
+        mg.manual_seed(0)
+        out, _ = layer(3, 4)(mg.randn(5, 2, 3))
+        graph = trace(out.sum())
+        found = {}
+        for node_id in graph.nodes:
+            role = graph.tensor(node_id).role
+            if role is not None:
+                found.setdefault(role, set()).add(graph.nodes[node_id]["time_step"])
+        expected = {("gate", g): set(range(5)) for g in gates}
+        expected.update({("state", s): set(range(5)) for s in states})
+        expected.update({("initial_state", s + "0"): {None} for s in states})
+        assert found == expected, layer.__name__
+
+
+def test_a_loss_function_marks_its_result_as_the_loss():
+    from minigrad.nn import functional as F
+    x = mg.randn(4, 3, requires_grad=True)
+    assert F.mse_loss(x, mg.zeros(4, 3)).role == ("loss", "loss")
+    assert F.cross_entropy(x, mg.tensor([0, 1, 2, 0])).role == ("loss", "loss")
+    assert F.cross_entropy(x, mg.tensor([0, 1, 2, 0]), label_smoothing=0.1).role == \
+        ("loss", "loss")
+    assert F.mse_loss(x, mg.zeros(4, 3), reduction="none").role is None

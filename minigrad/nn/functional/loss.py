@@ -7,6 +7,7 @@ Shape letters: N batch, C classes, d1..dk extra dimensions (e.g. sequence length
 import numpy as np
 
 from ...registry import as_tensor_like
+from ...roles import mark
 from ...source import warn_at_user_line
 from ...tensor import Tensor
 from .activation import log_softmax
@@ -58,16 +59,17 @@ def _picked_weights(target, valid, class_w, dtype):
 
 
 def _reduce(losses, denominator, reduction):
+    """The reduced loss, marked as a loss (minigrad/roles.py) unless reduction="none"."""
     if reduction == "none":
         return losses
     total = losses.sum()
     if reduction == "sum":
-        return total
+        return mark(total, "loss", "loss")
     if denominator == 0:
         # nothing counted (every target ignored): NaN as in PyTorch, with a zero
         # gradient rather than the NaN of 0 / 0
-        return total * 0.0 + float("nan")
-    return total / denominator
+        return mark(total * 0.0 + float("nan"), "loss", "loss")
+    return mark(total / denominator, "loss", "loss")
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -145,7 +147,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         smooth = smooth.reshape(nll.shape)
     denominator = float(_picked_weights(flat, valid, class_w, input.dtype).sum())
     smooth = _reduce(smooth, denominator, reduction)
-    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
+    total = nll * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
+    return total if reduction == "none" else mark(total, "loss", "loss")
 
 
 def _cross_entropy_soft(logp, target, class_w, reduction, label_smoothing):
