@@ -5,6 +5,7 @@ registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
 `bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
 through the one time loop, `models.unroll.unroll`.
 """
+import weakref
 from numbers import Integral
 
 import minigrad as mg
@@ -84,6 +85,7 @@ class RecurrentLayer(Module):
                 row.append(cell)
             cells.append(row)
         self.cells = cells  # a plain list: the parameters are registered above, by name
+        self._last_forward = ()
 
     # -------------------------------------------------------------- checks
     def _error(self, message):
@@ -171,7 +173,13 @@ class RecurrentLayer(Module):
                 layer_input = self._between_layers(outputs, k)
         output = self._stack_output(outputs, batch_shape)
         final = tuple(mg.stack([f[i] for f in finals]) for i in range(len(finals[0])))
+        self._last_forward = tuple(weakref.ref(t) for t in (output,) + final)
         return output, (final[0] if len(final) == 1 else final)
+
+    def last_forward_tensors(self):
+        """The output and final states of the last forward, those still alive (the graph
+        of a loss keeps them): what `mg.bptt.hidden_grad_norms(loss, layer)` reads."""
+        return tuple(t for t in (ref() for ref in self._last_forward) if t is not None)
 
     def _between_layers(self, outputs, k):
         """Input of layer k+1, (T, *batch, D*H): directions concatenated, then PyTorch's
