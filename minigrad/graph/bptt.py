@@ -237,6 +237,8 @@ def hidden_grad_norms(loss, states, gradient=None, allow_unused=False, *, state=
     owner = "hidden_grad_norms"
     if not isinstance(states, Tensor) and not hasattr(states, "modules"):
         states = list(states)
+    # fused layers (issue 12): minigrad.composite.expand_all([loss, *the tensors of
+    # `states`]) goes here, once: the walks and the mg.grad below then see the time steps
     found = None
     if not _hand_written(states):
         found = layer_states(states, state, layer, direction, owner=owner)

@@ -19,7 +19,8 @@ in two iterative walks back from `source`:
 
 Fused layers (one op per layer-direction, issue 12) need one call before walk 1: the
 engine's `minigrad.composite.expand_all(roots)` materialises their unrolled
-decomposition, which carries the same roles and scopes (see `_reachable`).
+decomposition, which carries the same roles and scopes (see `layer_states` and
+`bptt.hidden_grad_norms`, where it goes).
 """
 from dataclasses import dataclass
 
@@ -72,6 +73,8 @@ def layer_states(source, state=None, layer=None, direction=None, owner="layer_st
         raise ValueError(f"{owner}: direction must be None, 'forward' or 'reverse', "
                          f"got {direction!r}")
     roots = _roots(source, owner)
+    # fused layers (issue 12): `minigrad.composite.expand_all(roots)` here, once, unless
+    # the caller (hidden_grad_norms) did; both walks then read the unrolled decomposition
     values, where_is = _values_by_step(roots, owner)
     if not values:
         return None
@@ -139,10 +142,7 @@ def _roots(source, owner):
 
 def _walk_back(roots, owner, goes_through=None):
     """Every tensor reachable from `roots`, each once, iteratively; the walk goes on
-    into the inputs of a tensor only where `goes_through(tensor)` (None: everywhere).
-
-    Fused layers: `roots = minigrad.composite.expand_all(roots)` goes here, before the
-    walk; everything then reads the unrolled decomposition."""
+    into the inputs of a tensor only where `goes_through(tensor)` (None: everywhere)."""
     seen = {id(r) for r in roots}
     stack = list(roots)
     while stack:
