@@ -18,6 +18,7 @@ from .figure_files import Chart, save
 
 SIZE = (7, 4)   # inches: a slide's or a notebook cell's width
 BAR_COLOUR = "#4c72b0"
+MAX_BAR_LABELS = 12   # more zero terms than this are listed in a note, not bar by bar
 
 
 def gradient_norm_chart(series, path=None, title="Gradient norm through time", *,
@@ -52,7 +53,7 @@ def gradient_norm_chart(series, path=None, title="Gradient norm through time", *
     ax.grid(True, which="major", alpha=0.3)
     if series:
         ax.legend()
-    _note(fig, undrawn)
+    _note(fig, "not drawn on the log axis", undrawn)
     return save(fig, path, "gradient_norm_chart")
 
 
@@ -65,7 +66,8 @@ def per_step_contribution_chart(contributions, path=None,
     On the log axis (default) the bars rise from a floor one decade below the smallest
     non-zero norm, so that every non-zero term shows, however small; a term that is
     exactly 0 (W_hh at the first step, where h_0 = 0) gets a zero-height bar and the
-    label "0" at the floor. `log=False` gives bars from 0 on a linear axis.
+    label "0" at the floor (with more than MAX_BAR_LABELS of them, a note under the axes
+    lists their steps instead). `log=False` gives bars from 0 on a linear axis.
 
     Args:
         contributions: array (T, ...) as returned by `mg.bptt.per_step_grads`
@@ -87,10 +89,13 @@ def per_step_contribution_chart(contributions, path=None,
     bars = ax.bar(np.arange(steps), heights, bottom=floor, color=BAR_COLOUR)
     for t, bar in enumerate(bars):
         bar.set_gid(f"bar-{t}")
-    for t in np.flatnonzero(~drawable):
-        label = ax.annotate(_value_text(norms[t]), (t, floor if log else 0.0), ha="center",
-                            va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
-        label.set_gid(f"label-{t}")
+    undrawable = np.flatnonzero(~drawable)
+    if len(undrawable) <= MAX_BAR_LABELS:
+        for t in undrawable:
+            label = ax.annotate(_value_text(norms[t]), (t, floor if log else 0.0),
+                                ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                                textcoords="offset points")
+            label.set_gid(f"label-{t}")
     if log:
         ax.set_yscale("log")
         ax.set_ylim(bottom=floor)
@@ -98,7 +103,9 @@ def per_step_contribution_chart(contributions, path=None,
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, axis="y", which="major", alpha=0.3)
-    fig.tight_layout()
+    many = len(undrawable) > MAX_BAR_LABELS
+    _note(fig, "no bar", [f"{kind} at t = {_steps_text(steps)}"
+                          for kind, steps in _undrawable(norms)] if many else [])
     return save(fig, path, "per_step_contribution_chart")
 
 
@@ -132,12 +139,12 @@ def _steps_text(steps):
     return ", ".join(runs)
 
 
-def _note(fig, lines):
-    """Lines of small text under the axes, saying what the log axis could not draw."""
+def _note(fig, heading, lines):
+    """Small text under the axes, saying what the axis could not draw; then the layout."""
     if not lines:
         fig.tight_layout()
         return
-    text = "not drawn on the log axis: " + "; ".join(lines)
+    text = f"{heading}: " + "; ".join(lines)
     note = fig.text(0.01, 0.01, text, fontsize=8, ha="left", va="bottom", wrap=True)
     note.set_gid("undrawn-note")
     fig.tight_layout(rect=(0, 0.06, 1, 1))

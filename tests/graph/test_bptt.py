@@ -468,6 +468,24 @@ def test_hidden_grad_norms_per_direction_and_per_layer(name):
                                    rtol=1e-10, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_a_layer_whose_output_was_dropped_is_read_through_its_final_states(name):
+    """A classifier on h_n keeps no `out`: the layer's last forward is then its h_n."""
+    import gc
+    lengths = [5, 2, 4]
+    layer, out, final, xs, V, v, losses = layer_and_losses(
+        name, lengths=lengths, num_layers=2, bidirectional=True, seed=6)
+    expected = reference_norms(layer, name, xs, lengths, V, v, "last")
+    loss = losses["last"]
+    h_n = final[0] if isinstance(final, tuple) else final
+    del out, final, losses
+    gc.collect()
+    assert len(layer.last_forward_tensors()) == 1          # h_n: out and c_n are gone
+    for given in (layer, h_n):
+        np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, given), expected,
+                                   rtol=1e-10, atol=1e-15)
+
+
 def test_the_lstm_cell_state_is_reachable_with_state_c():
     lengths = [5, 3, 4]
     layer, out, final, xs, V, v, losses = layer_and_losses("LSTM", lengths=lengths,
@@ -541,6 +559,9 @@ def test_hidden_grad_norms_errors_say_what_to_pass():
         mg.bptt.hidden_grad_norms(mg.tensor(1.0, requires_grad=True) * 2, rnn)
     out, _ = rnn(mg.randn(4, 1, 2))
     loss = (out ** 2).sum()
+    import copy
+    with pytest.raises(ValueError, match="RNN holds no tensors of a forward pass"):
+        mg.bptt.hidden_grad_norms(loss, copy.deepcopy(rnn))     # a copy ran no forward
     with pytest.raises(ValueError, match="no reverse direction in the layer read"):
         mg.bptt.hidden_grad_norms(loss, out, direction="reverse")
     with pytest.raises(ValueError, match="no layer 1 behind the tensors given; their layers "

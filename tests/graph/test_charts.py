@@ -99,6 +99,16 @@ def test_per_step_contribution_chart_bars_are_the_term_norms_on_a_log_axis(tmp_p
     assert heights.min() > 0.1 * heights.max()
 
 
+def test_many_zero_terms_are_listed_in_one_note_not_bar_by_bar():
+    terms = np.zeros((40, 2))
+    terms[20:] = 1.0                              # a weight used from step 20 on
+    fig = per_step_contribution_chart(terms)
+    assert not fig.axes[0].texts
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == "undrawn-note"]
+    assert notes == ["no bar: 0 at t = 0-19"]
+    np.testing.assert_allclose(bar_tops(fig)[20:], np.sqrt(2.0))
+
+
 def test_per_step_contribution_chart_linear_axis_on_request(tmp_path):
     rng = np.random.default_rng(0)
     contributions = rng.normal(size=(7, 2, 3))
