@@ -18,6 +18,8 @@ product of local derivatives along it.
 import numpy as np
 
 from ..autograd import grad as _grad
+from ..errors import GraphFreedError
+from ..structure import is_freed
 from ..ops.indexing import scatter_add_into
 from ..tensor import Tensor
 from .capture import _walk, observing, parse_scope
@@ -118,6 +120,11 @@ def per_step_grads(loss, param, gradient=None, outside="error"):
     """
     if outside not in ("error", "append"):
         raise ValueError(f"per_step_grads: outside must be 'error' or 'append', got {outside!r}")
+    if is_freed(loss):
+        raise GraphFreedError(
+            "per_step_grads: the loss's graph was freed by a backward (its values are "
+            "gone); call per_step_grads before backward (trace before backward), or "
+            "backward with retain_graph=True")
     region, order = _region(loss, param)
     collector = _StepCollector(region)
     with observing(collector):
