@@ -34,6 +34,7 @@ class Primitive:
 
     __slots__ = ("name", "forward", "vjp", "vjp_into", "vjp_gather", "explain",
                  "differentiable", "explicit_dtype")
+    decompose = None  # a Composite's decomposition into minigrad ops (composite.py)
 
     def __init__(self, name, forward, differentiable=True, explicit_dtype=False):
         self.name = name
@@ -195,6 +196,7 @@ def apply(prim, args, attrs):
         node.name = None
         node.role = None
         node._seq = _next_number()
+        node._skeleton = None
         return node
     return Tensor._constant(data)
 

@@ -8,7 +8,7 @@ attribute lookup per switch.
 class _State:
     __slots__ = ("grad_enabled", "scope", "anomaly", "anomaly_checks_inf", "backward_of",
                  "observer", "wants",
-                 "user_site")
+                 "user_site", "fused")
 
     def __init__(self):
         self.grad_enabled = True
@@ -24,6 +24,8 @@ class _State:
         # the user's (filename, lineno) for ops made inside a minigrad module's
         # forward, set by Module.__call__ (see source.py); None: walk the stack
         self.user_site = None
+        # composite ops (fused recurrent layers) run fused; False inside unrolled()
+        self.fused = True
 
 
 STATE = _State()

@@ -20,6 +20,8 @@ product of local derivatives along it.
 import numpy as np
 
 from ..autograd import grad as _grad
+from ..errors import GraphFreedError
+from ..structure import is_freed
 from ..ops.indexing import scatter_add_into
 from ..tensor import Tensor
 from .capture import _walk, observing, parse_scope
@@ -126,8 +128,11 @@ def per_step_grads(loss, param, gradient=None, outside="error"):
     if hasattr(param, "named_parameters"):
         return {name: per_step_grads(loss, p, gradient, outside)
                 for name, p in param.named_parameters()}
-    # fused layers (issue 12): minigrad.composite.expand_all([loss]) goes here, once, so
-    # that the region and the observed backward below see the unrolled time steps
+    if is_freed(loss):
+        raise GraphFreedError(
+            "per_step_grads: the loss's graph was freed by a backward (its values are "
+            "gone); call per_step_grads before backward (trace before backward), or "
+            "backward with retain_graph=True")
     region, order = _region(loss, param)
     collector = _StepCollector(region)
     with observing(collector):
@@ -237,8 +242,6 @@ def hidden_grad_norms(loss, states, gradient=None, allow_unused=False, *, state=
     owner = "hidden_grad_norms"
     if not isinstance(states, Tensor) and not hasattr(states, "modules"):
         states = list(states)
-    # fused layers (issue 12): minigrad.composite.expand_all([loss, *the tensors of
-    # `states`]) goes here, once: the walks and the mg.grad below then see the time steps
     found = None
     if not _hand_written(states):
         found = layer_states(states, state, layer, direction, owner=owner)

@@ -17,14 +17,15 @@ in two iterative walks back from `source`:
 2. Back from `source` again, stopping at those values: the runs that `source` reads.
    A layer's output reads its top layer, both directions; its h_n reads every layer.
 
-Fused layers (one op per layer-direction, issue 12) need one call before walk 1: the
-engine's `minigrad.composite.expand_all(roots)` materialises their unrolled
-decomposition, which carries the same roles and scopes (see `layer_states` and
-`bptt.hidden_grad_norms`, where it goes).
+A fused layer (one composite op per layer-direction, minigrad/composite.py) is unfolded
+into its decomposition, the same unroll loop with the same roles and scopes, the moment
+a walk meets it (`_walk_back`); the gradients are then taken on the unrolled graph.
 """
 from dataclasses import dataclass
 
+from ..composite import expand
 from ..errors import GraphFreedError
+from ..structure import is_freed
 from ..tensor import Tensor
 from .capture import parse_scope
 
@@ -73,8 +74,6 @@ def layer_states(source, state=None, layer=None, direction=None, owner="layer_st
         raise ValueError(f"{owner}: direction must be None, 'forward' or 'reverse', "
                          f"got {direction!r}")
     roots = _roots(source, owner)
-    # fused layers (issue 12): `minigrad.composite.expand_all(roots)` here, once, unless
-    # the caller (hidden_grad_norms) did; both walks then read the unrolled decomposition
     values, where_is = _values_by_step(roots, owner)
     if not values:
         return None
@@ -146,16 +145,16 @@ def _walk_back(roots, owner, goes_through=None):
     seen = {id(r) for r in roots}
     stack = list(roots)
     while stack:
-        tensor = stack.pop()
+        tensor = expand(stack.pop())    # a fused layer: its unrolled steps, from now on
+        if is_freed(tensor):
+            raise GraphFreedError(
+                f"{owner}: the graph behind the states was freed by a backward (its values "
+                f"are gone); call {owner} before backward, or backward with "
+                f"retain_graph=True")
         yield tensor
         if goes_through is not None and not goes_through(tensor):
             continue
-        inputs = tensor._inputs
-        if inputs is None:
-            raise GraphFreedError(
-                f"{owner}: the graph behind the states was freed by a backward; call "
-                f"{owner} before backward, or backward with retain_graph=True")
-        for child in inputs:
+        for child in tensor._inputs:
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)

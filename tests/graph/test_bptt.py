@@ -615,3 +615,49 @@ def test_a_freed_graph_is_a_clear_error():
     with pytest.raises(mg.GraphFreedError, match="hidden_grad_norms: the graph behind the "
                                                  "states was freed by a backward"):
         mg.bptt.hidden_grad_norms(loss, out)
+
+
+def test_a_fused_layer_is_read_through_its_unrolled_decomposition():
+    """A composite op (minigrad/composite.py) records one node; hidden_grad_norms unfolds
+    it into its decomposition, the unroll loop with its roles and scopes, and reads the
+    same states as the unrolled run."""
+    from minigrad.composite import Composite
+
+    def fused(x, w, save):
+        h, states = np.zeros(x.shape[1:]), np.empty_like(x)
+        for t in range(x.shape[0]):
+            h = states[t] = np.tanh(x[t] + h @ w.T)
+        return states, None
+
+    layer = Composite("test_tanh_layer", fused)
+
+    @layer.defdecomposition
+    def unrolled(x, w):
+        h, states = mg.zeros(x.shape[1:], dtype=mg.float64), []
+        with mg.name_scope("layer0"), mg.name_scope("forward"):
+            for t in range(x.shape[0]):
+                with mg.name_scope(f"t{t}"):
+                    h = mg.mark((x[t] + h @ w.T).tanh(), "state", "h")
+                states.append(h)
+        return mg.stack(states)
+
+    rng = np.random.default_rng(3)
+    xs, ws = rng.normal(size=(6, 2, 3)), rng.normal(size=(3, 3))
+    results = {}
+    for unrolled_run in (False, True):
+        x = mg.tensor(xs, requires_grad=True, dtype=mg.float64)
+        w = mg.tensor(ws, requires_grad=True, dtype=mg.float64)
+        with mg.unrolled(unrolled_run):
+            out = layer(x, w)
+        assert out.op == ("stack" if unrolled_run else "test_tanh_layer")
+        loss = (out[-1] ** 2).sum()
+        results[unrolled_run] = mg.bptt.hidden_grad_norms(loss, out)
+    hs = [xs[0] * 0]
+    for t in range(6):                            # by hand: dL/dh_t = J^T dL/dh_{t+1}
+        hs.append(np.tanh(xs[t] + hs[-1] @ ws.T))
+    g, expected = 2 * hs[-1], [None] * 6
+    for t in range(5, -1, -1):
+        expected[t] = np.linalg.norm(g)
+        g = (g * (1 - hs[t + 1] ** 2)) @ ws
+    np.testing.assert_allclose(results[False], expected, rtol=1e-12)
+    np.testing.assert_allclose(results[True], expected, rtol=1e-12)

@@ -259,12 +259,31 @@ def test_observer_restored_when_backward_fails():
     np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
 
 
-def test_trace_after_freeing_backward_is_an_error():
-    x = mg.tensor(1.0, requires_grad=True)
-    y = (x * x).exp()
+def _structure(graph):
+    """What of a captured graph survives a backward: per node (kind, op, shape, dtype,
+    scope), and the edges."""
+    nodes = [(a["kind"], a["op"], a["shape"], a["dtype"], a["scope"])
+             for _, a in sorted(graph.nodes.items())]
+    return nodes, sorted((s, d, a["input_index"]) for s, d, a in graph.edges)
+
+
+@pytest.mark.parametrize("make", ["scalar", "lstm"])
+def test_trace_after_a_freeing_backward_gives_the_same_structure(make):
+    """The structure survives backward (as torchviz's make_dot after backward), the
+    values do not: a second backward is still an error."""
+    import models
+    mg.manual_seed(0)
+    if make == "scalar":
+        x = mg.tensor(1.5, requires_grad=True)
+        with mg.name_scope("t0"):
+            y = (x * x).exp() + x
+    else:
+        y = models.LSTM(3, 4, num_layers=2)(mg.randn(3, 2, 3))[0].sum()
+    before = _structure(mg.trace(y))
     y.backward()
+    assert _structure(mg.trace(y)) == before
     with pytest.raises(GraphFreedError):
-        mg.trace(y)
+        y.backward()
 
 
 def test_trace_rejects_non_tensors():
