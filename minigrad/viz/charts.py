@@ -49,7 +49,7 @@ def gradient_norm_chart(series, path=None, title="Gradient norm through time", *
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)   # a long title folds within the figure
     ax.grid(True, which="major", alpha=0.3)
     if series:
         ax.legend()
@@ -101,7 +101,7 @@ def per_step_contribution_chart(contributions, path=None,
         ax.set_ylim(bottom=floor)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(title, wrap=True)   # a long title folds within the figure
     ax.grid(True, axis="y", which="major", alpha=0.3)
     many = len(undrawable) > MAX_BAR_LABELS
     _note(fig, "no bar", [f"{kind} at t = {_steps_text(steps)}"

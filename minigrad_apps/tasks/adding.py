@@ -146,7 +146,7 @@ def write_report(rows, lengths, out_dir, seed):
             path = os.path.join(out_dir, f"adding_grad_norms_T{T}_{when}.svg")
             gradient_norm_chart(
                 {NAMES[k]: hidden_state_grad_norms(m, T, seed) for k, m in chosen.items()}, path,
-                title=f"||dL/dh_t||, adding problem T={T}, loss on the last step, "
+                title=f"||dL/dh_t||, adding problem T={T}, loss on the last step\n"
                       + ("at initialisation" if when == "init" else "after training (clip=1)"),
                 ylabel="||dL/dh_t||")
             charts.append(os.path.basename(path))

@@ -256,3 +256,16 @@ def test_the_readme_example_of_a_layers_gradients_runs(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "lstm_norms.png").read_bytes().startswith(MAGIC[".png"])
     assert ET.parse(tmp_path / "terms.svg").getroot().tag == f"{SVG}svg"
+
+
+@pytest.mark.parametrize("chart", [gradient_norm_chart, per_step_contribution_chart])
+def test_a_long_title_folds_within_the_figure(chart):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    title = "||dL/dh_t||, adding problem T=200, loss on the last step, after training (clip=1)"
+    fig = chart({"rnn": [1.0, 0.5]} if chart is gradient_norm_chart else np.ones((2, 2)),
+                title=title)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.axes[0].title.get_window_extent(canvas.get_renderer())
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
+    assert box.height > 1.5 * fig.axes[0].xaxis.label.get_window_extent().height  # two lines
