@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .anomaly import anomaly_in, describe_anomaly
+from .composite import expand_all
 from .errors import AnomalyError, GraphFreedError
 from .ops.shape import sum_to
 from .ops.unary import cast
@@ -98,9 +99,12 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     graph and orders it in one pass. Leaves have no VJP to run: they wait outside
     the heap (which stays small) and are visited last.
     """
+    as_graph = bool(create_graph)
+    if as_graph or PER_THREAD.state.observer is not None or PER_THREAD.state.anomaly:
+        # whoever watches or differentiates the gradients sees the unrolled graph
+        expand_all(outputs)
     needed = _nodes_leading_to(topological_order(outputs), capture) \
         if capture is not None else None
-    as_graph = bool(create_graph)
     pending = {}  # creation number -> gradient so far
     waiting = {}  # creation number -> the tensor whose gradient that is
     heap = []     # negated creation numbers of the tensors in `waiting` (ints compare fast)

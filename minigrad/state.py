@@ -1,13 +1,14 @@
 """The switches every op reads, one set per thread: grad recording, the name scope,
-anomaly mode, the backward observer, what the running VJP may skip, the user's line.
+anomaly mode, composites fused or unrolled, the backward observer, what the running VJP
+may skip, the user's line.
 
 Per thread, as PyTorch's grad mode is thread-local: `no_grad()` in a thread running
 inference leaves a thread that trains beside it recording; a backward pass, which turns
 recording off while its VJPs run, turns it off in its own thread only; a name scope,
-`detect_anomaly()` or an observer (graph capture) sees the ops and gradients of its own
-thread only. A new thread starts with grad enabled, no scope, anomaly mode off and no
-observer, whatever the thread that started it is doing (so enter `no_grad()` in the
-thread itself).
+`detect_anomaly()`, `unrolled()` or an observer (graph capture) acts on the ops and
+gradients of its own thread only. A new thread starts with grad enabled, no scope,
+anomaly mode off, composites fused and no observer, whatever the thread that started it
+is doing (so enter `no_grad()` in the thread itself).
 
     state = PER_THREAD.state      # this thread's switches (a _State)
 
@@ -40,7 +41,7 @@ class _State:
     """One thread's switches (see the module docstring)."""
     __slots__ = ("grad_enabled", "scope", "anomaly", "anomaly_checks_inf", "backward_of",
                  "observer", "wants",
-                 "user_site")
+                 "user_site", "fused")
 
     def __init__(self):
         self.grad_enabled = True
@@ -56,6 +57,8 @@ class _State:
         # the user's (filename, lineno) for ops made inside a minigrad module's
         # forward, set by Module.__call__ (see source.py); None: walk the stack
         self.user_site = None
+        # composite ops (fused recurrent layers) run fused; False inside unrolled()
+        self.fused = True
 
 
 class _PerThread(threading.local):

@@ -14,7 +14,9 @@ from .dtypes import resolve
 from .state import PER_THREAD
 
 # Every tensor gets the next number when it is made. An op's output is made after
-# its inputs, so sorting nodes by this number is a topological order.
+# its inputs, so sorting nodes by this number is a topological order. (The nodes of a
+# composite op's expansion, made later, are renumbered with floats between the op's
+# number and the one before it: composite.py.)
 _creation_counter = count()
 
 

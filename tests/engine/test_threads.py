@@ -22,6 +22,7 @@ import pytest
 
 import minigrad as mg
 import models
+from minigrad.composite import Composite
 from minigrad.graph.capture import observing
 
 from tests.engine.graph_walk import nodes_in_graph
@@ -451,6 +452,30 @@ def test_an_observer_sees_only_the_backward_of_its_own_thread():
     # d/dx of sum(x * x) at x = [1, 2] is 2x = [2, 4]; the product's gradient is [1, 1]
     assert norms == pytest.approx({None: math.hypot(2.0, 4.0), "mul": math.sqrt(2.0),
                                    "sum": 1.0})
+
+
+# a composite op (composite.py): fused, one node `test_threads_double`; unrolled, a mul
+double = Composite("test_threads_double", lambda x, save: (x * 2, None))
+double.defvjp(lambda g, out, x, saved: (g * 2,))
+double.defdecomposition(lambda x: x * 2)
+
+
+def test_unrolled_in_one_thread_leaves_another_threads_composites_fused():
+    def there(meet):
+        with mg.unrolled():
+            meet.wait()
+            meet.wait()
+            return double(leaf()).op, mg.is_unrolled()
+
+    def here(meet):
+        meet.wait()   # the other thread is inside unrolled()
+        op = double(leaf()).op
+        meet.wait()
+        return op, mg.is_unrolled()
+
+    mine, theirs = together(here, there)
+    assert mine == ("test_threads_double", False)
+    assert theirs == ("mul", True)
 
 
 # ------------------------------------------------------------------ stress run
