@@ -11,20 +11,7 @@ import pytest
 
 from benchmarks.baselines import lstm_numpy, micrograd_mlp, min_char_rnn_numpy as mcr
 from benchmarks.timing import best_time, format_table
-
-
-def numerical_grad(f, x, eps=1e-6):
-    """Central differences of the scalar ``f()`` with respect to array ``x``, perturbed in place."""
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        up = f()
-        x[idx] = old - eps
-        down = f()
-        x[idx] = old
-        g[idx] = (up - down) / (2 * eps)
-    return g
+from tests.reference.finite_differences import central_difference
 
 
 def assert_grad_close(analytic, numeric, name):
@@ -50,7 +37,7 @@ def small_rnn_case(seed=1):
 def test_min_char_rnn_grads_match_finite_differences(name):
     params, inputs, targets, hprev = small_rnn_case()
     _, grads, _ = mcr.loss_and_grads(params, inputs, targets, hprev, clip=None)
-    numeric = numerical_grad(
+    numeric = central_difference(
         lambda: mcr.loss_and_grads(params, inputs, targets, hprev, clip=None)[0], params[name])
     assert np.abs(numeric).max() > 1e-3  # the check is not vacuous
     assert_grad_close(grads[name], numeric, name)
@@ -144,7 +131,7 @@ def test_lstm_forward_matches_reference():
 def test_lstm_grads_match_finite_differences(name):
     params, x, y = small_lstm_case()
     _, grads = lstm_numpy.loss_and_grads(params, x, y)
-    numeric = numerical_grad(lambda: lstm_numpy.loss_and_grads(params, x, y)[0], params[name])
+    numeric = central_difference(lambda: lstm_numpy.loss_and_grads(params, x, y)[0], params[name])
     assert np.abs(numeric).max() > 1e-3
     assert_grad_close(grads[name], numeric, name)
 
@@ -189,7 +176,7 @@ def test_mlp_numpy_grads_match_finite_differences():
     _, grads = micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)
     for k, (W, b) in enumerate(weights):
         for arr, g in ((W, grads[k][0]), (b, grads[k][1])):
-            numeric = numerical_grad(
+            numeric = central_difference(
                 lambda: micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)[0], arr)
             assert_grad_close(g, numeric, f"layer {k}")
 
