@@ -9,9 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.baselines import lstm_numpy, micrograd_mlp, min_char_rnn_numpy as mcr
+from benchmarks.baselines import gru_numpy, lstm_numpy, micrograd_mlp, rnn_numpy
+from benchmarks.baselines import min_char_rnn_numpy as mcr
 from benchmarks.timing import best_time, format_table
 from tests.reference.finite_differences import central_difference
+from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
 
 def assert_grad_close(analytic, numeric, name):
@@ -83,16 +85,19 @@ def test_min_char_rnn_full_size_shapes_and_float32():
             assert grads[k].shape == params[k].shape and grads[k].dtype == dtype
 
 
-# ------------------------------------------------------------------------ LSTM
+# ------------------------------------------------------- LSTM, GRU, tanh RNN
+RECURRENT = {"lstm": lstm_numpy, "gru": gru_numpy, "rnn": rnn_numpy}
 
-def small_lstm_case(seed=2):
-    params = lstm_numpy.make_params(seed, input_size=3, hidden_size=4, out_size=2,
-                                    dtype=np.float64)
+
+def small_case(mode, seed=2):
+    baseline = RECURRENT[mode]
+    params = baseline.make_params(seed, input_size=3, hidden_size=4, out_size=2,
+                                  dtype=np.float64)
     rng = np.random.default_rng(seed + 100)
     for k in params:  # bigger than the default init so every gate saturates a little
         params[k] = rng.standard_normal(params[k].shape) * 0.7
-    x, y = lstm_numpy.make_batch(seed, batch=2, T=3, input_size=3, out_size=2,
-                                 dtype=np.float64)
+    x, y = baseline.make_batch(seed, batch=2, T=3, input_size=3, out_size=2,
+                               dtype=np.float64)
     return params, x, y
 
 
@@ -120,31 +125,56 @@ def lstm_reference(params, x):
 
 
 def test_lstm_forward_matches_reference():
-    params, x, y = small_lstm_case()
+    params, x, y = small_case("lstm")
     expected = lstm_reference(params, x)
     np.testing.assert_allclose(lstm_numpy.forward(params, x), expected, rtol=1e-12, atol=1e-14)
     loss, _ = lstm_numpy.loss_and_grads(params, x, y)
     assert loss == pytest.approx(np.mean((expected - y) ** 2), rel=1e-12)
 
 
+@pytest.mark.parametrize("mode", list(RECURRENT))
 @pytest.mark.parametrize("name", lstm_numpy.PARAM_NAMES)
-def test_lstm_grads_match_finite_differences(name):
-    params, x, y = small_lstm_case()
-    _, grads = lstm_numpy.loss_and_grads(params, x, y)
-    numeric = central_difference(lambda: lstm_numpy.loss_and_grads(params, x, y)[0], params[name])
+def test_recurrent_baseline_grads_match_finite_differences(mode, name):
+    baseline = RECURRENT[mode]
+    params, x, y = small_case(mode)
+    _, grads = baseline.loss_and_grads(params, x, y)
+    numeric = central_difference(lambda: baseline.loss_and_grads(params, x, y)[0], params[name])
     assert np.abs(numeric).max() > 1e-3
     assert_grad_close(grads[name], numeric, name)
 
 
-def test_lstm_full_size_shapes_and_dtype():
-    params = lstm_numpy.make_params(0)
-    x, y = lstm_numpy.make_batch(0)
+@pytest.mark.parametrize("mode", list(RECURRENT))
+def test_recurrent_baseline_matches_the_numpy_reference(mode):
+    """Loss and every gradient against tests/reference/numpy_recurrent.py (+ the head)."""
+    baseline = RECURRENT[mode]
+    params, x, y = small_case(mode)
+    layer = {f"{k}_l0": params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    _, h_n = recurrent_forward(mode, x, layer)
+    h = (h_n[0] if mode == "lstm" else h_n)[0]
+    diff = h @ params["head.weight"].T + params["head.bias"] - y
+    d_h = (diff * (2.0 / diff.size)) @ params["head.weight"]
+    _, ref_grads, _ = recurrent_backward(mode, x, layer, None, None, d_h[None])
+    loss, grads = baseline.loss_and_grads(params, x, y)
+    assert loss == pytest.approx(np.mean(diff ** 2), rel=1e-12)
+    np.testing.assert_allclose(baseline.forward(params, x), diff + y, rtol=1e-12, atol=1e-14)
+    for k, g in layer.items():
+        np.testing.assert_allclose(grads[k[:-3]], ref_grads[k], rtol=1e-10, atol=1e-13,
+                                   err_msg=k)
+
+
+@pytest.mark.parametrize("mode", list(RECURRENT))
+def test_recurrent_baseline_full_size_shapes_and_dtype(mode):
+    baseline = RECURRENT[mode]
+    params = baseline.make_params(0)
+    x, y = baseline.make_batch(0)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[mode]
     assert x.shape == (50, 32, 64) and y.shape == (32, 10)
-    assert params["weight_ih"].shape == (512, 64) and params["weight_hh"].shape == (512, 128)
+    assert params["weight_ih"].shape == (G * 128, 64)
+    assert params["weight_hh"].shape == (G * 128, 128)
     assert params["head.weight"].shape == (10, 128)
-    loss, grads = lstm_numpy.loss_and_grads(params, x, y)
+    loss, grads = baseline.loss_and_grads(params, x, y)
     assert np.isfinite(loss)
-    for k in lstm_numpy.PARAM_NAMES:
+    for k in baseline.PARAM_NAMES:
         assert grads[k].shape == params[k].shape and grads[k].dtype == np.float32
 
 
