@@ -45,10 +45,11 @@ NEEDS_ALL = frozenset({"x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh", "w_hr"})
 class Saved:
     """What `backward` needs of one `forward` (the forward's own arrays, no copies).
 
-    buf:  (T+1, N, S): state0 and the T states; `states` is buf[1:] (forward) or
-          buf[:T] (reverse), so the state before step t is buf[t] or buf[t+1].
-    act:  lstm (T, N, 4H) i, f, g, o; gru (T, N, 3H) r, z, n; rnn None.
-    aux:  lstm (T, N, H) tanh(c_t); gru (T, N, 3H) h~ W_hh^T (+ b_hn in the n part).
+    parts: per state part (h, and c for the lstm) a (T+1, N, S_part) array: the part
+          of state0 and of the T states; `states` is [part[1:], ...] (forward) or
+          [part[:T], ...] (reverse), so the state before step t is part[t] or part[t+1].
+    act:  lstm (T, 4, N, H) o, i, f, g; gru (T, 3, N, H) r, z, n; rnn None.
+    aux:  lstm (T, N, H) tanh(c_t); gru (T, 3, N, H) h~ W_hh^T (+ b_hn in the n part).
     m:    projected lstm only, (T, N, H) o * tanh(c_t).
     valid, recurrent_mask: as given to forward (mask cast to x's dtype).
     """
@@ -57,7 +58,7 @@ class Saved:
     reverse: bool
     x: np.ndarray
     params: dict
-    buf: np.ndarray
+    parts: tuple
     valid: object
     recurrent_mask: object
     act: object = None
@@ -89,17 +90,17 @@ def forward(kind, x, state0, params, *, reverse=False, valid=None, recurrent_mas
         raise ValueError(f"kind must be one of {sorted(GATES)}, got {kind!r}")
     T, N, _ = x.shape
     dtype = x.dtype
-    S = sum(part.shape[-1] for part in state0)
-    buf = np.empty((T + 1, N, S), dtype=dtype)
-    buf[T if reverse else 0] = np.concatenate(state0, axis=-1) if len(state0) > 1 \
-        else state0[0]
+    parts = tuple(np.empty((T + 1, N, part.shape[-1]), dtype=dtype) for part in state0)
+    for buf, part in zip(parts, state0):
+        buf[T if reverse else 0] = part
     if recurrent_mask is not None:
         recurrent_mask = np.asarray(recurrent_mask, dtype=dtype)
     run = _Run(T, reverse, valid, recurrent_mask, save)
     loop = {"rnn": _rnn_forward, "lstm": _lstm_forward, "gru": _gru_forward}[kind]
-    saved = Saved(kind, nonlinearity, reverse, x, params, buf, run.valid, recurrent_mask)
-    loop(run, x, buf, params, saved, nonlinearity)
-    states = buf[:T] if reverse else buf[1:]
+    saved = Saved(kind, nonlinearity, reverse, x, params, parts, run.valid, recurrent_mask)
+    loop(run, x, parts, params, saved, nonlinearity)
+    states = [buf[:T] if reverse else buf[1:] for buf in parts]
+    states = states[0] if len(states) == 1 else np.concatenate(states, axis=-1)
     return states, (saved if save else None)
 
 
@@ -174,7 +175,8 @@ def _sigmoid_from_tanh(a):
     a += 0.5
 
 
-def _rnn_forward(run, x, buf, p, saved, nonlinearity):
+def _rnn_forward(run, x, parts, p, saved, nonlinearity):
+    buf, = parts
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     xp = _project(x, p["w_ih"], _sum_bias(p.get("b_ih"), p.get("b_hh")))
@@ -200,73 +202,97 @@ def _lstm_order(H):
     return np.r_[3 * H:4 * H, 0:3 * H]
 
 
-def _lstm_forward(run, x, buf, p, saved, nonlinearity):
+def _lstm_forward(run, x, parts, p, saved, nonlinearity):
+    h_buf, c_buf = parts
     H = p["w_hh"].shape[0] // 4
     P = p["w_hh"].shape[1]  # H_out
     N = x.shape[1]
     order = _lstm_order(H)
     scale = np.repeat(np.array([0.5, 1.0], dtype=x.dtype), [3 * H, H])
     bias = _sum_bias(p.get("b_ih"), p.get("b_hh"))
-    xp = _project(x, p["w_ih"][order], None if bias is None else bias[order], scale)
-    w_hh_t = np.ascontiguousarray((p["w_hh"][order] * scale[:, None]).T)
+    xp = _gate_major(_project(x, p["w_ih"][order], None if bias is None else bias[order],
+                              scale), 4)
+    w_hh = _per_gate(p["w_hh"][order], 4, scale)
     w_hr = p.get("w_hr")
     w_hr_t = None if w_hr is None else np.ascontiguousarray(w_hr.T)
     steps = run.T if run.save else 1
-    act = np.empty((steps, N, 4 * H), dtype=x.dtype)
+    act = np.empty((steps, 4, N, H), dtype=x.dtype)
     tanh_c = np.empty((steps, N, H), dtype=x.dtype)
     m = None if w_hr is None else np.empty((steps, N, H), dtype=x.dtype)
     h_in, ig = np.empty((N, P), dtype=x.dtype), np.empty((N, H), dtype=x.dtype)
     for t in run.steps:
-        old, new, k = buf[run.old(t)], buf[run.new(t)], run.slot(t)
+        old, new, k = run.old(t), run.new(t), run.slot(t)
         a = act[k]
-        np.matmul(run.masked(old[:, :P], h_in), w_hh_t, out=a)
+        np.matmul(run.masked(h_buf[old], h_in), w_hh, out=a)
         a += xp[t]
         np.tanh(a, out=a)
-        _sigmoid_from_tanh(a[:, :3 * H])
-        o, i, f, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        c = new[:, P:]
-        np.multiply(f, old[:, P:], out=c)
+        _sigmoid_from_tanh(a[:3])
+        o, i, f, g = a
+        c = c_buf[new]
+        np.multiply(f, c_buf[old], out=c)
         c += np.multiply(i, g, out=ig)
         np.tanh(c, out=tanh_c[k])
         if w_hr is None:
-            np.multiply(o, tanh_c[k], out=new[:, :P])
+            np.multiply(o, tanh_c[k], out=h_buf[new])
         else:
-            np.matmul(np.multiply(o, tanh_c[k], out=m[k]), w_hr_t, out=new[:, :P])
-        run.carry(new, old, t)
+            np.matmul(np.multiply(o, tanh_c[k], out=m[k]), w_hr_t, out=h_buf[new])
+        run.carry(h_buf[new], h_buf[old], t)
+        run.carry(c, c_buf[old], t)
     saved.act, saved.aux, saved.m = act, tanh_c, m
 
 
-def _gru_forward(run, x, buf, p, saved, nonlinearity):
+def _gate_major(a, G):
+    """(T, N, G*H) -> a (T, G, N, H) copy, where each gate of each step is contiguous."""
+    T, N, GH = a.shape
+    return np.ascontiguousarray(a.reshape(T, N, G, GH // G).transpose(0, 2, 1, 3))
+
+
+def _row_major(a):
+    """(T, G, N, H) -> a (T, N, G*H) copy: the inverse of `_gate_major`."""
+    T, G, N, H = a.shape
+    return np.ascontiguousarray(a.transpose(0, 2, 1, 3)).reshape(T, N, G * H)
+
+
+def _per_gate(w, G, scale=None):
+    """Recurrent weights (G*H, H_out) -> (G, H_out, H): W_hh^T of each gate, so that
+    h (N, H_out) @ it is one batched matmul giving (G, N, H)."""
+    if scale is not None:
+        w = w * scale[:, None]
+    GH, P = w.shape
+    return np.ascontiguousarray(w.reshape(G, GH // G, P).transpose(0, 2, 1))
+
+
+def _gru_forward(run, x, parts, p, saved, nonlinearity):
+    buf, = parts
     H = p["w_hh"].shape[0] // 3
+    N = x.shape[1]
     scale = _gate_scale("gru", H, x.dtype)
     b_hh = p.get("b_hh")
     b_hrz = None
     if b_hh is not None:  # b_hr and b_hz add to the pre-activation; b_hn sits inside r * (.)
         b_hrz = np.concatenate([b_hh[:2 * H], np.zeros(H, dtype=b_hh.dtype)])
-    xp = _project(x, p["w_ih"], _sum_bias(p.get("b_ih"), b_hrz), scale)
+    xp = _gate_major(_project(x, p["w_ih"], _sum_bias(p.get("b_ih"), b_hrz), scale), 3)
     b_hn = None if b_hh is None else b_hh[2 * H:]
-    w_hh_t = np.ascontiguousarray((p["w_hh"] * scale[:, None]).T)
+    w_hh = _per_gate(p["w_hh"], 3, scale)
     steps = run.T if run.save else 1
-    N = x.shape[1]
-    act = np.empty((steps, N, 3 * H), dtype=x.dtype)
-    hidden = np.empty((steps, N, 3 * H), dtype=x.dtype)
+    act = np.empty((steps, 3, N, H), dtype=x.dtype)      # r, z, n
+    hidden = np.empty((steps, 3, N, H), dtype=x.dtype)   # h~ W_hh^T (+ b_hn for n)
     h_in = np.empty((N, H), dtype=x.dtype)
     for t in run.steps:
         h_old, h, k = buf[run.old(t)], buf[run.new(t)], run.slot(t)
         hw, a = hidden[k], act[k]
-        np.matmul(run.masked(h_old, h_in), w_hh_t, out=hw)
-        rz, n = a[:, :2 * H], a[:, 2 * H:]
-        np.add(hw[:, :2 * H], xp[t, :, :2 * H], out=rz)
+        np.matmul(run.masked(h_old, h_in), w_hh, out=hw)
+        rz, n = a[:2], a[2]
+        np.add(hw[:2], xp[t, :2], out=rz)
         np.tanh(rz, out=rz)
         _sigmoid_from_tanh(rz)
-        hw_n = hw[:, 2 * H:]
         if b_hn is not None:
-            hw_n += b_hn
-        np.multiply(rz[:, :H], hw_n, out=n)
-        n += xp[t, :, 2 * H:]
+            hw[2] += b_hn
+        np.multiply(rz[0], hw[2], out=n)
+        n += xp[t, 2]
         np.tanh(n, out=n)
         np.subtract(h_old, n, out=h)   # h = n + z * (h_old - n)
-        h *= rz[:, H:]
+        h *= rz[1]
         h += n
         run.carry(h, h_old, t)
     saved.act, saved.aux = act, hidden
@@ -302,7 +328,7 @@ def backward(kind, g_states, saved, *, needs=NEEDS_ALL):
 
 
 def _previous_states(run, buf):
-    """(T, N, S) view: the state before step t, for every t (input order)."""
+    """(T, N, S_part) view: the state (part) before step t, for every t (input order)."""
     return buf[1:] if run.shift == 0 else buf[:-1]
 
 
@@ -320,6 +346,8 @@ def _weight_grads(run, saved, needs, d_ih, d_hh, h_prev, order=None):
     weight rows that the columns of d_ih and d_hh belong to (None: in order)."""
     x, p = saved.x, saved.params
     T, N, F = x.shape
+    if d_hh is None:
+        d_hh = d_ih
     rows_ih = d_ih.reshape(T * N, -1)
     rows_hh = rows_ih if d_hh is d_ih else d_hh.reshape(T * N, -1)
     grads = {}
@@ -353,7 +381,7 @@ def _state_grads(needs, grads, dh, dc=None):
 
 
 def _rnn_backward(run, g, saved, needs):
-    p, buf = saved.params, saved.buf
+    p, (buf,) = saved.params, saved.parts
     states = buf[:run.T] if run.shift == 0 else buf[1:]
     if saved.nonlinearity == "tanh":
         deriv = 1 - states * states
@@ -376,94 +404,107 @@ def _rnn_backward(run, g, saved, needs):
 
 
 def _lstm_backward(run, g, saved, needs):
-    p, buf, act, tanh_c = saved.params, saved.buf, saved.act, saved.aux
-    T, N, G4 = act.shape
-    H, P = G4 // 4, p["w_hh"].shape[1]
-    prev = _previous_states(run, buf)
-    o, i, f, gg = (act[..., k * H:(k + 1) * H] for k in range(4))  # _lstm_order
+    p, (h_buf, c_buf), act, tanh_c = saved.params, saved.parts, saved.act, saved.aux
+    T, _, N, H = act.shape
+    P = p["w_hh"].shape[1]
+    o, i, f, gg = act[:, 0], act[:, 1], act[:, 2], act[:, 3]  # _lstm_order
     # d a = [dm, dc, dc, dc] * factor (o, i, f, g), after dc += dm * k_c, where dm is
     # the gradient of m = o * tanh c and dc that of c
     factor = np.empty_like(act)
-    np.subtract(1, act[..., :3 * H], out=factor[..., :3 * H])
-    factor[..., :3 * H] *= act[..., :3 * H]                # s (1 - s) for o, i, f
-    factor[..., :H] *= tanh_c
-    factor[..., H:2 * H] *= gg
-    factor[..., 2 * H:3 * H] *= prev[..., P:]
-    f_g = factor[..., 3 * H:]
+    sig = factor[:, :3]
+    np.subtract(1, act[:, :3], out=sig)
+    sig *= act[:, :3]                                      # s (1 - s) for o, i, f
+    factor[:, 0] *= tanh_c
+    factor[:, 1] *= gg
+    factor[:, 2] *= _previous_states(run, c_buf)
+    f_g = factor[:, 3]
     np.multiply(gg, gg, out=f_g)
     np.subtract(1, f_g, out=f_g)
     f_g *= i
     k_c = np.multiply(tanh_c, tanh_c)
     np.subtract(1, k_c, out=k_c)
     k_c *= o
-    _masked_factor(run, factor)
-    _masked_factor(run, k_c)
+    if run.valid is not None:
+        factor *= run.valid[:, None]
+        k_c *= run.valid
     keep = f if run.valid is None else np.where(run.valid, f, 1)  # dc_old = dc * keep
     d_a = np.empty_like(act)
-    d_a3, factor3 = d_a.reshape(T, N, 4, H)[:, :, 1:], factor.reshape(T, N, 4, H)[:, :, 1:]
     order = _lstm_order(H)
-    w_hh, w_hr = p["w_hh"][order], p.get("w_hr")
-    d_state, d_old = np.zeros((N, P + H), act.dtype), np.empty((N, P + H), act.dtype)
+    w_hh, w_hr = p["w_hh"][order].reshape(4, H, P), p.get("w_hr")
+    dh, dh_old = np.zeros((N, P), act.dtype), np.empty((N, P), act.dtype)
+    dc = np.zeros((N, H), act.dtype)
     dm = np.empty((N, H), act.dtype) if w_hr is not None else None
-    tmp = np.empty((N, H), act.dtype)
+    tmp, parts = np.empty((N, H), act.dtype), np.empty((4, N, P), act.dtype)
     dh_steps = np.empty((T, N, P), act.dtype) if w_hr is not None else None
     for t in run.back_steps():
-        d_state += g[t]
-        dh, dc = d_state[:, :P], d_state[:, P:]
+        dh += g[t, :, :P]
+        dc += g[t, :, P:]
         if w_hr is None:
             u = dh
         else:
             dh_steps[t] = dh
             u = np.matmul(dh, w_hr, out=dm)
         dc += np.multiply(u, k_c[t], out=tmp)
-        np.multiply(u, factor[t, :, :H], out=d_a[t, :, :H])
-        np.multiply(dc[:, None, :], factor3[t], out=d_a3[t])
-        np.multiply(dc, keep[t], out=d_old[:, P:])
-        dh_old = d_old[:, :P]
-        np.matmul(d_a[t], w_hh, out=dh_old)
+        np.multiply(u, factor[t, 0], out=d_a[t, 0])
+        np.multiply(dc, factor[t, 1:], out=d_a[t, 1:])
+        dc *= keep[t]
+        np.matmul(d_a[t], w_hh, out=parts)
+        np.add(parts[0], parts[1], out=dh_old)
+        dh_old += parts[2]
+        dh_old += parts[3]
         if run.mask is not None:
             dh_old *= run.mask
         run.carry(dh_old, dh, t)
-        d_state, d_old = d_old, d_state
-    grads = _weight_grads(run, saved, needs, d_a, d_a, prev[..., :P], order)
+        dh, dh_old = dh_old, dh
+    grads = _weight_grads(run, saved, needs, _row_major(d_a), None,
+                          _previous_states(run, h_buf), order)
     if w_hr is not None and "w_hr" in needs:
-        _masked_factor(run, dh_steps)
+        if run.valid is not None:
+            dh_steps *= run.valid
         grads["w_hr"] = dh_steps.reshape(T * N, P).T @ saved.m.reshape(T * N, H)
-    return _state_grads(needs, grads, d_state[:, :P].copy(), d_state[:, P:].copy())
+    return _state_grads(needs, grads, dh, dc)
 
 
 def _gru_backward(run, g, saved, needs):
-    p, buf, act, hidden = saved.params, saved.buf, saved.act, saved.aux
-    T, N, G3 = act.shape
-    H = G3 // 3
+    p, (buf,), act, hidden = saved.params, saved.parts, saved.act, saved.aux
+    T, _, N, H = act.shape
     h_prev = _previous_states(run, buf)
-    r, z, n = act[..., :H], act[..., H:2 * H], act[..., 2 * H:]
+    r, z, n = act[:, 0], act[:, 1], act[:, 2]
     # with dh the state's gradient: d(h~ W_hh^T + b_hh) = dh * factor (r, z, n parts),
     # d a_n = dh * d_n, and dh_old = dh * keep + (...) W_hh
     d_n = (1 - z) * (1 - n * n)
     factor = np.empty_like(act)
-    np.multiply(r, 1 - r, out=factor[..., :H])
-    factor[..., :H] *= hidden[..., 2 * H:]
-    factor[..., :H] *= d_n
-    np.multiply(z, 1 - z, out=factor[..., H:2 * H])
-    factor[..., H:2 * H] *= h_prev - n
-    np.multiply(d_n, r, out=factor[..., 2 * H:])
-    _masked_factor(run, factor)
-    _masked_factor(run, d_n)
+    f_r, f_z = factor[:, 0], factor[:, 1]
+    np.subtract(1, r, out=f_r)
+    f_r *= r
+    f_r *= hidden[:, 2]
+    f_r *= d_n
+    np.subtract(1, z, out=f_z)
+    f_z *= z
+    f_z *= h_prev - n
+    np.multiply(d_n, r, out=factor[:, 2])
+    if run.valid is not None:
+        factor *= run.valid[:, None]
+        d_n *= run.valid
     keep = z if run.valid is None else np.where(run.valid, z, 1)
     d_hh = np.empty_like(act)
-    d_hh3, factor3 = d_hh.reshape(T, N, 3, H), factor.reshape(T, N, 3, H)
     dh_steps = np.empty((T, N, H), act.dtype)
-    w_hh = p["w_hh"]
-    dh_old, tmp = np.zeros((N, H), act.dtype), np.empty((N, H), act.dtype)
+    w_hh = p["w_hh"].reshape(3, H, H)   # dh_old gets sum over gates of d_gate @ W_gate
+    dh_old, parts = np.zeros((N, H), act.dtype), np.empty((3, N, H), act.dtype)
     for t in run.back_steps():
         dh = np.add(g[t], dh_old, out=dh_steps[t])
-        np.multiply(dh[:, None, :], factor3[t], out=d_hh3[t])
+        np.multiply(dh, factor[t], out=d_hh[t])
         np.multiply(dh, keep[t], out=dh_old)
-        np.matmul(d_hh[t], w_hh, out=tmp)
-        if run.mask is not None:
-            tmp *= run.mask
-        dh_old += tmp
+        np.matmul(d_hh[t], w_hh, out=parts)
+        if run.mask is None:
+            for part in parts:
+                dh_old += part
+        else:
+            parts[0] += parts[1]
+            parts[0] += parts[2]
+            parts[0] *= run.mask
+            dh_old += parts[0]
+    d_hh = _row_major(d_hh)
     d_ih = d_hh.copy()
     np.multiply(dh_steps, d_n, out=d_ih[..., 2 * H:])
     grads = _weight_grads(run, saved, needs, d_ih, d_hh, h_prev)
