@@ -26,12 +26,19 @@ H_out = P for a projected lstm, else H; S = H_out + H for the lstm ([h, c]), els
 parts concatenated; the layer takes its outputs, h_n and c_n from it, so the backward
 takes a gradient for every step's state.
 
-Tricks kept because they measured faster (benchmarks/README.md):
-- every sigmoid is 0.5 * tanh(x / 2) + 0.5, and the halving is folded into copies of
-  the weights and biases (exact: a power of two), so one tanh covers all gates;
+What made it fast (each measured, benchmarks/README.md):
+- gate-major activations (T, G, N, H): each gate of each step is one contiguous (N, H)
+  block, where a column slice of an (N, G*H) row costs a pointwise op 3-5x more; the
+  step's recurrent product is one batched matmul h @ W_g^T into that layout;
+- contiguous copies of the transposed weights for the step's matmul (a transposed
+  view made h @ W^T about 1.4x slower);
+- every sigmoid is 0.5 * tanh(x / 2) + 0.5, with the halving folded into copies of
+  the weights and biases (exact: a power of two), so one tanh covers all the gates;
+  the lstm keeps its gates in the order o, i, f, g: its three sigmoids side by side,
+  and the three gates that dc reaches in the backward;
 - the backward's pointwise factors (local derivatives, masked by ``valid``) are
   computed for all steps at once before its loop, leaving a few ops per step;
-- every per-step result is written in place into preallocated arrays.
+- per-step results written in place into preallocated arrays.
 """
 from dataclasses import dataclass
 
@@ -49,7 +56,7 @@ class Saved:
           of state0 and of the T states; `states` is [part[1:], ...] (forward) or
           [part[:T], ...] (reverse), so the state before step t is part[t] or part[t+1].
     act:  lstm (T, 4, N, H) o, i, f, g; gru (T, 3, N, H) r, z, n; rnn None.
-    aux:  lstm (T, N, H) tanh(c_t); gru (T, 3, N, H) h~ W_hh^T (+ b_hn in the n part).
+    aux:  lstm (T, N, H) tanh(c_t); gru (T, N, H) h~_{t-1} W_hn^T + b_hn.
     m:    projected lstm only, (T, N, H) o * tanh(c_t).
     valid, recurrent_mask: as given to forward (mask cast to x's dtype).
     """
@@ -145,10 +152,10 @@ class _Run:
         return h if self.mask is None else np.multiply(h, self.mask, out=out)
 
 
-def _gate_scale(kind, H, dtype):
-    """Per pre-activation column: 0.5 where a sigmoid is taken via tanh, 1 elsewhere."""
-    halves = {"rnn": (1.0,), "lstm": (0.5, 0.5, 1.0, 0.5), "gru": (0.5, 0.5, 1.0)}[kind]
-    return np.repeat(np.array(halves, dtype=dtype), H)
+def _sigmoid_scale(sigmoids, others, H, dtype):
+    """Per pre-activation column: 0.5 for the first `sigmoids` gates (their sigmoid is
+    taken through tanh), 1 for the `others` after them."""
+    return np.repeat(np.array([0.5, 1.0], dtype=dtype), [sigmoids * H, others * H])
 
 
 def _project(x, w_ih, bias, scale=None):
@@ -208,7 +215,7 @@ def _lstm_forward(run, x, parts, p, saved, nonlinearity):
     P = p["w_hh"].shape[1]  # H_out
     N = x.shape[1]
     order = _lstm_order(H)
-    scale = np.repeat(np.array([0.5, 1.0], dtype=x.dtype), [3 * H, H])
+    scale = _sigmoid_scale(3, 1, H, x.dtype)
     bias = _sum_bias(p.get("b_ih"), p.get("b_hh"))
     xp = _gate_major(_project(x, p["w_ih"][order], None if bias is None else bias[order],
                               scale), 4)
@@ -247,12 +254,6 @@ def _gate_major(a, G):
     return np.ascontiguousarray(a.reshape(T, N, G, GH // G).transpose(0, 2, 1, 3))
 
 
-def _row_major(a):
-    """(T, G, N, H) -> a (T, N, G*H) copy: the inverse of `_gate_major`."""
-    T, G, N, H = a.shape
-    return np.ascontiguousarray(a.transpose(0, 2, 1, 3)).reshape(T, N, G * H)
-
-
 def _per_gate(w, G, scale=None):
     """Recurrent weights (G*H, H_out) -> (G, H_out, H): W_hh^T of each gate, so that
     h (N, H_out) @ it is one batched matmul giving (G, N, H)."""
@@ -266,7 +267,7 @@ def _gru_forward(run, x, parts, p, saved, nonlinearity):
     buf, = parts
     H = p["w_hh"].shape[0] // 3
     N = x.shape[1]
-    scale = _gate_scale("gru", H, x.dtype)
+    scale = _sigmoid_scale(2, 1, H, x.dtype)
     b_hh = p.get("b_hh")
     b_hrz = None
     if b_hh is not None:  # b_hr and b_hz add to the pre-activation; b_hn sits inside r * (.)
@@ -276,26 +277,28 @@ def _gru_forward(run, x, parts, p, saved, nonlinearity):
     w_hh = _per_gate(p["w_hh"], 3, scale)
     steps = run.T if run.save else 1
     act = np.empty((steps, 3, N, H), dtype=x.dtype)      # r, z, n
-    hidden = np.empty((steps, 3, N, H), dtype=x.dtype)   # h~ W_hh^T (+ b_hn for n)
-    h_in = np.empty((N, H), dtype=x.dtype)
+    hidden_n = np.empty((steps, N, H), dtype=x.dtype)    # h~ W_hn^T + b_hn
+    h_in, hw = np.empty((N, H), dtype=x.dtype), np.empty((3, N, H), dtype=x.dtype)
     for t in run.steps:
         h_old, h, k = buf[run.old(t)], buf[run.new(t)], run.slot(t)
-        hw, a = hidden[k], act[k]
+        a, hw_n = act[k], hidden_n[k]
         np.matmul(run.masked(h_old, h_in), w_hh, out=hw)
         rz, n = a[:2], a[2]
         np.add(hw[:2], xp[t, :2], out=rz)
         np.tanh(rz, out=rz)
         _sigmoid_from_tanh(rz)
-        if b_hn is not None:
-            hw[2] += b_hn
-        np.multiply(rz[0], hw[2], out=n)
+        if b_hn is None:
+            np.copyto(hw_n, hw[2])
+        else:
+            np.add(hw[2], b_hn, out=hw_n)
+        np.multiply(rz[0], hw_n, out=n)
         n += xp[t, 2]
         np.tanh(n, out=n)
         np.subtract(h_old, n, out=h)   # h = n + z * (h_old - n)
         h *= rz[1]
         h += n
         run.carry(h, h_old, t)
-    saved.act, saved.aux = act, hidden
+    saved.act, saved.aux = act, hidden_n
 
 
 # ----------------------------------------------------------------- backward
@@ -332,24 +335,23 @@ def _previous_states(run, buf):
     return buf[1:] if run.shift == 0 else buf[:-1]
 
 
-def _masked_factor(run, factor):
-    """factor * valid (in place), so the cell's backward sees v * (state gradient)."""
+def _mask_padding(run, *factors):
+    """factor *= valid, in place, for (T, N, H) and gate-major (T, G, N, H) factors: the
+    cell's backward then sees v * (the state's gradient)."""
     if run.valid is not None:
-        factor *= run.valid.reshape(run.valid.shape + (1,) * (factor.ndim - 3))
-    return factor
+        for factor in factors:
+            factor *= run.valid if factor.ndim == 3 else run.valid[:, None]
 
 
 def _weight_grads(run, saved, needs, d_ih, d_hh, h_prev, order=None):
     """Gradients of x, W_ih, W_hh and the biases from the pre-activation gradients of
     all steps: d_ih (T, N, G*H) for x W_ih^T + b_ih, d_hh (T, N, G*H) for
-    h~ W_hh^T + b_hh (the same array but for the gru), each one GEMM. `order`: the
-    weight rows that the columns of d_ih and d_hh belong to (None: in order)."""
+    h~ W_hh^T + b_hh (None: the same as d_ih, as for all but the gru), each one GEMM.
+    `order`: the weight rows that the columns of d_ih and d_hh belong to (None: in order)."""
     x, p = saved.x, saved.params
     T, N, F = x.shape
-    if d_hh is None:
-        d_hh = d_ih
     rows_ih = d_ih.reshape(T * N, -1)
-    rows_hh = rows_ih if d_hh is d_ih else d_hh.reshape(T * N, -1)
+    rows_hh = rows_ih if d_hh is None else d_hh.reshape(T * N, -1)
     grads = {}
     if "x" in needs:
         w_ih = p["w_ih"] if order is None else p["w_ih"][order]
@@ -363,7 +365,7 @@ def _weight_grads(run, saved, needs, d_ih, d_hh, h_prev, order=None):
     if "b_ih" in needs and p.get("b_ih") is not None:
         rows["b_ih"] = rows_ih.sum(axis=0)
     if "b_hh" in needs and p.get("b_hh") is not None:
-        rows["b_hh"] = rows["b_ih"].copy() if d_hh is d_ih and "b_ih" in rows \
+        rows["b_hh"] = rows["b_ih"].copy() if d_hh is None and "b_ih" in rows \
             else rows_hh.sum(axis=0)
     for name, value in rows.items():
         if order is not None:
@@ -387,7 +389,7 @@ def _rnn_backward(run, g, saved, needs):
         deriv = 1 - states * states
     else:
         deriv = (states > 0).astype(states.dtype)
-    _masked_factor(run, deriv)
+    _mask_padding(run, deriv)
     d_a = np.empty_like(deriv)
     w_hh = p["w_hh"]
     dh, dh_old = np.zeros_like(buf[0]), np.empty_like(buf[0])
@@ -399,7 +401,7 @@ def _rnn_backward(run, g, saved, needs):
             dh_old *= run.mask
         run.carry(dh_old, dh, t)
         dh, dh_old = dh_old, dh
-    grads = _weight_grads(run, saved, needs, d_a, d_a, _previous_states(run, buf))
+    grads = _weight_grads(run, saved, needs, d_a, None, _previous_states(run, buf))
     return _state_grads(needs, grads, dh)
 
 
@@ -424,17 +426,16 @@ def _lstm_backward(run, g, saved, needs):
     k_c = np.multiply(tanh_c, tanh_c)
     np.subtract(1, k_c, out=k_c)
     k_c *= o
-    if run.valid is not None:
-        factor *= run.valid[:, None]
-        k_c *= run.valid
+    _mask_padding(run, factor, k_c)
     keep = f if run.valid is None else np.where(run.valid, f, 1)  # dc_old = dc * keep
-    d_a = np.empty_like(act)
+    d_a = np.empty((T, N, 4 * H), act.dtype)          # row-major, for the GEMMs
+    d_a4 = d_a.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # its gate-major view
     order = _lstm_order(H)
-    w_hh, w_hr = p["w_hh"][order].reshape(4, H, P), p.get("w_hr")
+    w_hh, w_hr = p["w_hh"][order], p.get("w_hr")
     dh, dh_old = np.zeros((N, P), act.dtype), np.empty((N, P), act.dtype)
     dc = np.zeros((N, H), act.dtype)
     dm = np.empty((N, H), act.dtype) if w_hr is not None else None
-    tmp, parts = np.empty((N, H), act.dtype), np.empty((4, N, P), act.dtype)
+    tmp = np.empty((N, H), act.dtype)
     dh_steps = np.empty((T, N, P), act.dtype) if w_hr is not None else None
     for t in run.back_steps():
         dh += g[t, :, :P]
@@ -445,28 +446,23 @@ def _lstm_backward(run, g, saved, needs):
             dh_steps[t] = dh
             u = np.matmul(dh, w_hr, out=dm)
         dc += np.multiply(u, k_c[t], out=tmp)
-        np.multiply(u, factor[t, 0], out=d_a[t, 0])
-        np.multiply(dc, factor[t, 1:], out=d_a[t, 1:])
+        np.multiply(u, factor[t, 0], out=d_a4[t, 0])
+        np.multiply(dc, factor[t, 1:], out=d_a4[t, 1:])
         dc *= keep[t]
-        np.matmul(d_a[t], w_hh, out=parts)
-        np.add(parts[0], parts[1], out=dh_old)
-        dh_old += parts[2]
-        dh_old += parts[3]
+        np.matmul(d_a[t], w_hh, out=dh_old)
         if run.mask is not None:
             dh_old *= run.mask
         run.carry(dh_old, dh, t)
         dh, dh_old = dh_old, dh
-    grads = _weight_grads(run, saved, needs, _row_major(d_a), None,
-                          _previous_states(run, h_buf), order)
+    grads = _weight_grads(run, saved, needs, d_a, None, _previous_states(run, h_buf), order)
     if w_hr is not None and "w_hr" in needs:
-        if run.valid is not None:
-            dh_steps *= run.valid
+        _mask_padding(run, dh_steps)
         grads["w_hr"] = dh_steps.reshape(T * N, P).T @ saved.m.reshape(T * N, H)
     return _state_grads(needs, grads, dh, dc)
 
 
 def _gru_backward(run, g, saved, needs):
-    p, (buf,), act, hidden = saved.params, saved.parts, saved.act, saved.aux
+    p, (buf,), act, hidden_n = saved.params, saved.parts, saved.act, saved.aux
     T, _, N, H = act.shape
     h_prev = _previous_states(run, buf)
     r, z, n = act[:, 0], act[:, 1], act[:, 2]
@@ -477,34 +473,27 @@ def _gru_backward(run, g, saved, needs):
     f_r, f_z = factor[:, 0], factor[:, 1]
     np.subtract(1, r, out=f_r)
     f_r *= r
-    f_r *= hidden[:, 2]
+    f_r *= hidden_n
     f_r *= d_n
     np.subtract(1, z, out=f_z)
     f_z *= z
     f_z *= h_prev - n
     np.multiply(d_n, r, out=factor[:, 2])
-    if run.valid is not None:
-        factor *= run.valid[:, None]
-        d_n *= run.valid
+    _mask_padding(run, factor, d_n)
     keep = z if run.valid is None else np.where(run.valid, z, 1)
-    d_hh = np.empty_like(act)
+    d_hh = np.empty((T, N, 3 * H), act.dtype)              # row-major, for the GEMMs
+    d_hh_gates = d_hh.reshape(T, N, 3, H).transpose(0, 2, 1, 3)
     dh_steps = np.empty((T, N, H), act.dtype)
-    w_hh = p["w_hh"].reshape(3, H, H)   # dh_old gets sum over gates of d_gate @ W_gate
-    dh_old, parts = np.zeros((N, H), act.dtype), np.empty((3, N, H), act.dtype)
+    w_hh = p["w_hh"]
+    dh_old, tmp = np.zeros((N, H), act.dtype), np.empty((N, H), act.dtype)
     for t in run.back_steps():
         dh = np.add(g[t], dh_old, out=dh_steps[t])
-        np.multiply(dh, factor[t], out=d_hh[t])
+        np.multiply(dh, factor[t], out=d_hh_gates[t])
         np.multiply(dh, keep[t], out=dh_old)
-        np.matmul(d_hh[t], w_hh, out=parts)
-        if run.mask is None:
-            for part in parts:
-                dh_old += part
-        else:
-            parts[0] += parts[1]
-            parts[0] += parts[2]
-            parts[0] *= run.mask
-            dh_old += parts[0]
-    d_hh = _row_major(d_hh)
+        np.matmul(d_hh[t], w_hh, out=tmp)
+        if run.mask is not None:
+            tmp *= run.mask
+        dh_old += tmp
     d_ih = d_hh.copy()
     np.multiply(dh_steps, d_n, out=d_ih[..., 2 * H:])
     grads = _weight_grads(run, saved, needs, d_ih, d_hh, h_prev)
