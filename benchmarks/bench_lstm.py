@@ -17,7 +17,7 @@ to naive numpy with the min-max of the per-round ratios.
 Run from the repository root:
     python -m benchmarks.bench_lstm                          # lstm, gru, rnn at w1
     python -m benchmarks.bench_lstm --model lstm --size all  # w1, long, wide
-    python -m benchmarks.bench_lstm --threads 1 --rounds 21
+    python -m benchmarks.bench_lstm --threads 1 --rounds 21  # CPU time, see --clock
 `--floor` adds two LSTM rows (the numpy forward alone, and minigrad's VJP calls of one
 backward replayed without the engine); `--profile` prints a cProfile of minigrad's step.
 """
@@ -260,6 +260,31 @@ def check_same_workload(name, system, reference):
         np.testing.assert_allclose(grads[k], g, rtol=2e-3, atol=1e-5, err_msg=f"{name}: {k}")
 
 
+def subnormal_note(model, raw, x, y):
+    """A note when the backward's gradients reach float32's subnormal range.
+
+    Over many steps the gradient reaching early states vanishes; below the smallest
+    normal float32 (1.2e-38) every multiply on it is a subnormal operation, many times
+    slower on x86, for every system alike. Measured on d loss / d h_0 (fused kernel).
+    """
+    N, H = x.shape[1], raw["weight_hh"].shape[1]
+    params = {"w_ih": raw["weight_ih"], "w_hh": raw["weight_hh"],
+              "b_ih": raw["bias_ih"], "b_hh": raw["bias_hh"]}
+    state0 = (np.zeros((N, H), x.dtype),) * (2 if model == "lstm" else 1)
+    states, saved = fused_kernels.forward(model, x, state0, params)
+    g_states = np.zeros_like(states)
+    g_states[-1, :, :H] = head_backward(raw, states[-1, :, :H], y, {
+        "head.weight": np.zeros_like(raw["head.weight"]),
+        "head.bias": np.zeros_like(raw["head.bias"])})[1]
+    g_h0 = np.abs(fused_kernels.backward(model, g_states, saved, needs={"h0"})["h0"]).max()
+    tiny = np.finfo(x.dtype).tiny
+    if g_h0 >= tiny:
+        return None
+    return (f"note: the gradient falls below float32's smallest normal number on its way "
+            f"to step 0 (max |d loss / d h_0| = {g_h0:.1e} < {tiny:.1e}); the steps where "
+            f"it is subnormal are slow for every system and dominate these backward passes")
+
+
 def calls_per_round(step, target=0.1):
     """Calls of `step` that take about `target` seconds (at least 1), from one timed call."""
     start = time.perf_counter()
@@ -267,7 +292,10 @@ def calls_per_round(step, target=0.1):
     return max(1, round(target / max(time.perf_counter() - start, 1e-9)))
 
 
-def run(model, size, rounds, pause, floor=False):
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def run(model, size, rounds, pause, clock, floor=False):
     """Time every system on one model and size; print the table."""
     dims = SIZES[size]
     baseline = BASELINES[model]
@@ -287,10 +315,14 @@ def run(model, size, rounds, pause, floor=False):
             check_same_workload(name, system, reference)
     fns = {name: system.step for name, system in systems.items()}
     number = {name: calls_per_round(fn) for name, fn in fns.items()}
-    times = interleaved_times(fns, rounds=rounds, number=number, pause=pause)
+    times = interleaved_times(fns, rounds=rounds, number=number, pause=pause,
+                              clock=CLOCKS[clock])
     print(f"{TITLES[model]} many-to-one, {size}: T={dims['T']} N={dims['N']} "
           f"H_in={dims['H_in']} H={dims['H']} float32, forward + backward")
     print(format_spread_table(spread_rows(times, names[0]), "vs naive numpy"))
+    note = subnormal_note(model, raw, x, y)
+    if note:
+        print(note)
     print()
 
 
@@ -314,9 +346,14 @@ def main(argv=()):
     parser.add_argument("--pause", type=float, default=0.2,
                         help="seconds of sleep before each system's turn (default 0.2), so "
                              "that the BLAS threads the previous one left spinning sleep")
+    parser.add_argument("--clock", choices=list(CLOCKS),
+                        help="wall (default) or cpu: this process's CPU time, which other "
+                             "load disturbs far less (default with --threads 1, where "
+                             "every system runs on this one thread)")
     parser.add_argument("--floor", action="store_true")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(list(argv))
+    clock = args.clock or ("cpu" if args.threads == 1 else "wall")
     from threadpoolctl import threadpool_limits
     torch = _torch()
     if torch is not None:
@@ -324,15 +361,15 @@ def main(argv=()):
     models = list(BASELINES) if args.model == "all" else [args.model]
     sizes = list(SIZES) if args.size == "all" else [args.size]
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        print(f"{thread_report(args.threads)}; {args.rounds} interleaved rounds (order "
-              f"reversed every other round, {args.pause} s pause before each turn), median "
-              f"per iteration [min - max]")
+        print(f"{thread_report(args.threads)}; {clock} clock; {args.rounds} interleaved "
+              f"rounds (order reversed every other round, {args.pause} s pause before each "
+              f"turn); median per iteration [min - max]")
         print()
         if args.profile:
             profile(models[0])
         for model in models:
             for size in sizes:
-                run(model, size, args.rounds, args.pause, args.floor)
+                run(model, size, args.rounds, args.pause, clock, args.floor)
     kept = ", ".join(f"{k}={v >> 20} MB" for k, v in mg.heap.settings.items())
     print(f"malloc: {kept or 'left as it was'} (minigrad/heap.py; every system runs in this "
           f"process, so all have the same settings)")

@@ -92,6 +92,8 @@ def forward(kind, x, state0, params, *, reverse=False, valid=None, recurrent_mas
 
     Returns:
         (states, saved): states (T, N, S) in x's dtype; saved a `Saved`, or None.
+        For the rnn and the gru, states is a view of saved's buffer: do not write to it
+        before the backward (the lstm's is a copy, [h, c] concatenated).
     """
     if kind not in GATES:
         raise ValueError(f"kind must be one of {sorted(GATES)}, got {kind!r}")

@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks.baselines import gru_numpy, lstm_numpy, micrograd_mlp, rnn_numpy
 from benchmarks.baselines import min_char_rnn_numpy as mcr
-from benchmarks.timing import best_time, format_table
+from benchmarks.timing import (best_time, format_spread_table, format_table, interleaved_times,
+                               spread_rows)
 from tests.reference.finite_differences import central_difference
 from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
@@ -221,3 +222,25 @@ def test_best_time_and_table():
     lines = table.splitlines()
     assert "2.00 ms" in lines[2] and lines[3].endswith("2.50x")
     assert len({len(line) for line in lines[2:]}) <= 2  # rows are aligned
+
+
+def test_interleaved_times_alternate_the_order_and_time_every_round():
+    order = []
+    fake_clock = iter(range(1000))
+    fns = {"a": lambda: order.append("a"), "b": lambda: order.append("b")}
+    times = interleaved_times(fns, rounds=3, number={"a": 2, "b": 1}, warmup=1,
+                              clock=lambda: next(fake_clock))
+    assert order[:2] == ["a", "b"]  # the warmup calls
+    assert order[2:] == ["a", "a", "b", "b", "a", "a", "a", "a", "b"]  # a b, b a, a b
+    assert times == {"a": [0.5, 0.5, 0.5], "b": [1.0, 1.0, 1.0]}  # one clock tick per turn
+
+
+def test_spread_rows_give_median_ratios_and_per_round_extremes():
+    times = {"base": [1.0, 2.0, 4.0], "fast": [0.5, 1.5, 1.0]}
+    base, fast = spread_rows(times, "base")
+    assert base == ("base", 2.0, 1.0, 4.0, None, None, None)
+    assert fast[:4] == ("fast", 1.0, 0.5, 1.5)
+    assert fast[4] == pytest.approx(0.5) and (fast[5], fast[6]) == (0.25, 0.75)
+    table = format_spread_table([base, fast], "vs base").splitlines()
+    assert table[2].startswith("base") and "1.00x" in table[2]
+    assert "0.50x" in table[3] and "(0.25-0.75)" in table[3]
