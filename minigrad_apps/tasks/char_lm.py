@@ -30,7 +30,7 @@ def streams(ids, n_streams):
     return tensor(x), tensor(y)
 
 
-def run(quick=False, epochs=None, seed=0, progress=False):
+def run(quick=False, epochs=None, seed=0, progress=None):
     from models.architectures import SequenceGenerator
     results = Results("char_lm")
     seed_everything(seed)
