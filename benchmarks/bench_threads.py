@@ -4,11 +4,11 @@ The measurements behind minigrad's default thread count (minigrad/threads.py,
 README "Threads"). Each workload runs at 1 and at 2 BLAS threads (mg.set_num_threads),
 "idle" (the machine as it is: its load is measured and printed) and "busy" (this script
 starts one process spinning a core, a Python busy loop), in rounds whose order is
-reversed every other round. A sample is the wall time of a block of calls (~0.25 s at 1 thread);
-the table gives, per workload and load, the median sample at each thread count with
-its spread (min-max over the rounds), the per-round ratio 2 threads / 1 thread
-(median and min-max), and the cores the rest of the machine kept busy meanwhile
-(from /proc/stat, less this process and its busy helper).
+reversed every other round. A sample is the wall time of a block of calls (~0.25 s
+at 1 thread); the table gives, per workload and load, the median sample at each
+thread count with its spread (min-max over the rounds), the per-round ratio
+2 threads / 1 thread (median and min-max), and the cores the rest of the machine kept
+busy meanwhile (from /proc/stat, less this process and its busy helper).
 
 Workloads (float32):
 - char_lm epoch: one epoch of `minigrad train char_lm` (LSTM h=128 on 32 streams,
@@ -19,10 +19,12 @@ Workloads (float32):
 - numpy LSTM W1 / H=512: the hand-written numpy LSTM of benchmarks/baselines, the
   same work without minigrad.
 With `--cli-rounds R` (needs the `minigrad` command beside this Python), also the
-whole `minigrad train char_lm --epochs 6 --threads n` in a subprocess, R rounds.
+whole `minigrad train char_lm --epochs E --threads n` in a subprocess, R rounds
+(E: `--cli-epochs`, 6 as in issue 12; `--rounds 0` skips the workloads above).
 
 Run from the repository root:
-    python -m benchmarks.bench_threads [--rounds 5] [--cli-rounds 3] [--only idle|busy]
+    python -m benchmarks.bench_threads [--rounds 5] [--cli-rounds 3 [--cli-epochs 6]]
+                                       [--only idle|busy]
 """
 import argparse
 import contextlib
@@ -190,10 +192,19 @@ def grouped(order):
     return groups
 
 
-def spread(values, scale=1.0, fmt="{:.3g}"):
+def number(value):
+    """3 significant digits, without an exponent: 0.123, 12.3, 1234."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def spread(values, scale=1.0, fmt=number):
+    """'median [min-max]' of `values` times `scale`."""
     values = [v * scale for v in values]
-    return (fmt.format(statistics.median(values)) + " [" + fmt.format(min(values)) + "-"
-            + fmt.format(max(values)) + "]")
+    return f"{fmt(statistics.median(values))} [{fmt(min(values))}-{fmt(max(values))}]"
+
+
+def ratio(value):
+    return f"{value:.2f}"
 
 
 def report(samples, loads):
@@ -210,11 +221,11 @@ def report(samples, loads):
             others = [o for n in THREADS for _, o in samples[(name, load, n)]]
             ratios = [b / a for a, b in zip(one, two)]
             print(f"{name:<18} {load:<5} {spread(one, 1e3):>22} {spread(two, 1e3):>22} "
-                  f"{spread(ratios, fmt='{:.2f}'):>20} {spread(others, fmt='{:.2f}'):>18}")
+                  f"{spread(ratios, fmt=ratio):>20} {spread(others, fmt=ratio):>18}")
 
 
-def cli_rounds(rounds, loads):
-    """Wall seconds of `minigrad train char_lm --epochs 6 --threads n`, interleaved."""
+def cli_rounds(rounds, loads, epochs=6):
+    """Wall seconds of `minigrad train char_lm --epochs E --threads n`, interleaved."""
     command = os.path.join(os.path.dirname(sys.executable), "minigrad")
     times = {}
     conditions = [(load, n) for load in loads for n in THREADS]
@@ -222,36 +233,39 @@ def cli_rounds(rounds, loads):
         for load, n in (conditions if r % 2 == 0 else conditions[::-1]):
             with (busy_process() if load == "busy" else contextlib.nullcontext()):
                 start = time.perf_counter()
-                subprocess.run([command, "train", "char_lm", "--epochs", "6", "--threads",
+                subprocess.run([command, "train", "char_lm", "--epochs", str(epochs), "--threads",
                                 str(n), "--quiet"], check=True, stdout=subprocess.DEVNULL)
                 times.setdefault((load, n), []).append(time.perf_counter() - start)
         print(f"cli round {r + 1}/{rounds}: load average {load_average():.2f}", file=sys.stderr,
               flush=True)
-    print("\n`minigrad train char_lm --epochs 6 --threads n`, wall seconds, median [min-max]")
+    print(f"\n`minigrad train char_lm --epochs {epochs} --threads n`, wall seconds, "
+          "median [min-max]")
     for load in loads:
         one, two = times[(load, 1)], times[(load, 2)]
         print(f"{load:<5} 1 thread {spread(one)}   2 threads {spread(two)}   "
-              f"ratio 2t/1t {spread([b / a for a, b in zip(one, two)], fmt='{:.2f}')}")
+              f"ratio 2t/1t {spread([b / a for a, b in zip(one, two)], fmt=ratio)}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_threads")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cli-rounds", type=int, default=0)
+    parser.add_argument("--cli-epochs", type=int, default=6)
     parser.add_argument("--only", choices=("idle", "busy"), default=None)
     args = parser.parse_args(argv)
     loads = (args.only,) if args.only else ("idle", "busy")
     print(f"{os.cpu_count()} cores, numpy {np.__version__}, BLAS pool at start: "
           f"{mg.get_num_threads()} threads; load average {load_average():.2f}")
-    steps = {name: make() for name, make in WORKLOADS.items()}
-    numbers = calibrate(steps)
-    print("calls per sample: " + ", ".join(f"{k} {v}" for k, v in numbers.items()))
-    samples, load_averages = run_rounds(steps, numbers, args.rounds, loads)
-    print("load average (1 min) at the start and end of each round: " + ", ".join(
-        f"{a:.2f}->{b:.2f}" for a, b in load_averages))
-    report(samples, loads)
+    if args.rounds:
+        steps = {name: make() for name, make in WORKLOADS.items()}
+        numbers = calibrate(steps)
+        print("calls per sample: " + ", ".join(f"{k} {v}" for k, v in numbers.items()))
+        samples, load_averages = run_rounds(steps, numbers, args.rounds, loads)
+        print("load average (1 min) at the start and end of each round: " + ", ".join(
+            f"{a:.2f}->{b:.2f}" for a, b in load_averages))
+        report(samples, loads)
     if args.cli_rounds:
-        cli_rounds(args.cli_rounds, loads)
+        cli_rounds(args.cli_rounds, loads, args.cli_epochs)
 
 
 if __name__ == "__main__":

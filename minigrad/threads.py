@@ -20,7 +20,8 @@ Who decides, first match wins:
    only while minigrad runs its own loops (`fit`, `evaluate`, the `minigrad`
    command) and the pool is put back afterwards: numpy code around them, in the same
    process, keeps its threads. A loop written by hand runs at the BLAS library's own
-   default unless one of 1-3 says otherwise.
+   default unless one of 1-3 says otherwise. (A pool sized with threadpoolctl directly
+   is not seen as a choice: `fit` applies the default inside it. Use 1 or 2.)
 
 threadpoolctl is imported on first use, so `import minigrad` does not load it.
 """

@@ -74,12 +74,12 @@ def evaluate(model, loss_fn, batches, metrics=None, progress=False):
     Returns:
         dict {"loss": float, <metric name>: float, ...}, averaged per example.
     """
-    was_training = model.training
-    model.eval()
-    totals = _Averages()
     source = _batches(batches)
     bar = progress_bar(total=_length(source), desc="evaluate", progress=progress,
                        where="evaluate", leave=False)
+    was_training = model.training
+    model.eval()
+    totals = _Averages()
     try:
         with no_grad(), thread_policy():
             for batch in source:

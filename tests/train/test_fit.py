@@ -225,6 +225,9 @@ def test_bad_arguments_are_explained():
         fit(model, F.mse_loss, sgd, regression_data(), tbptt=0, progress=False)
     with pytest.raises(TypeError, match="progress='yes'"):
         fit(model, F.mse_loss, sgd, regression_data(), progress="yes")
+    with pytest.raises(TypeError, match="evaluate: progress=1"):
+        evaluate(model, F.mse_loss, regression_data(), progress=1)
+    assert model.training                      # a refused call leaves the model as it was
     with pytest.raises(ValueError, match="share"):
         fit(model, F.mse_loss, sgd, [(mg.randn(2, 5, 3), mg.randn(2, 4, 3))], tbptt=2,
             progress=False)
