@@ -30,7 +30,7 @@ from .ops.shape import sum_to
 from .ops.unary import cast
 from .registry import wants
 from .source import format_location
-from .state import STATE
+from .state import PER_THREAD
 from .structure import FREED, free
 from .tensor import Tensor
 
@@ -100,7 +100,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     the heap (which stays small) and are visited last.
     """
     as_graph = bool(create_graph)
-    if as_graph or STATE.observer is not None or STATE.anomaly:
+    if as_graph or PER_THREAD.state.observer is not None or PER_THREAD.state.anomaly:
         # whoever watches or differentiates the gradients sees the unrolled graph
         expand_all(outputs)
     needed = _nodes_leading_to(topological_order(outputs), capture) \
@@ -116,18 +116,19 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     # full-size scatter), which it must accept (`takes_slice_gradients`). Anomaly
     # mode needs no check there: the slice's gradient was checked where it was made.
     fast_in_place = not as_graph and (
-        STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
+        PER_THREAD.state.observer is None
+        or getattr(PER_THREAD.state.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
         _deliver(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
     # under create_graph, nodes whose VJP can be gathered (slices) leave their
     # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
     gathered = {}
-    gather_slices = as_graph and STATE.observer is None
+    gather_slices = as_graph and PER_THREAD.state.observer is None
     captured = {}
     # (tensor, gradient) for the .grad fields, filled in only once the whole pass
     # has succeeded: a failing backward (a freed graph, a hook raising) changes none
     finished = []
-    state = STATE
+    state = PER_THREAD.state
     saved = state.grad_enabled, state.backward_of, state.wants
     state.grad_enabled = as_graph
     observer = state.observer
@@ -333,7 +334,7 @@ def _wait_for(pending, waiting, heap, tensor):
         _start_waiting(waiting, heap, tensor)
 
 
-# stands for an input in STATE.wants whose gradient nobody asked for
+# stands for an input in `PER_THREAD.state.wants` whose gradient nobody asked for
 _NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 

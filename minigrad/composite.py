@@ -41,7 +41,7 @@ import numpy as np
 
 from .errors import MinigradError
 from .registry import PRIMITIVES, Primitive, apply
-from .state import STATE
+from .state import PER_THREAD
 from .structure import FREED, Skeleton, kept, skeleton_of
 from .tensor import Tensor, _creation_counter
 
@@ -69,7 +69,7 @@ class Composite(Primitive):
         return data
 
     def __call__(self, *args, **attrs):
-        state = STATE
+        state = PER_THREAD.state
         if not state.fused or state.anomaly:
             return self.decompose(*args, **attrs)   # the unrolled graph, op by op
         _saved.value = None
@@ -104,12 +104,13 @@ class unrolled:
         self.enabled = bool(enabled)
 
     def __enter__(self):
-        self._previous = STATE.fused
-        STATE.fused = not self.enabled
+        state = PER_THREAD.state
+        self._previous = state.fused
+        state.fused = not self.enabled
         return self
 
     def __exit__(self, *exc):
-        STATE.fused = self._previous
+        PER_THREAD.state.fused = self._previous
         return False
 
     def __call__(self, fn):
@@ -124,7 +125,7 @@ class unrolled:
 
 def is_unrolled():
     """True inside `unrolled()`: composite ops run op by op."""
-    return not STATE.fused
+    return not PER_THREAD.state.fused
 
 
 def is_composite(node):
@@ -139,7 +140,7 @@ def _replay(node, inputs):
     """Run node's decomposition on `inputs` as the node's forward would have: in its
     scope and source line, recording, composites unrolled, no anomaly checks. Returns
     (top tensor, creation number before the replay)."""
-    state = STATE
+    state = PER_THREAD.state
     saved = (state.scope, state.user_site, state.grad_enabled, state.fused, state.anomaly,
              state.backward_of)
     state.scope, state.user_site = node.scope, node.source

@@ -11,7 +11,7 @@ from itertools import count
 import numpy as np
 
 from .dtypes import resolve
-from .state import STATE
+from .state import PER_THREAD
 
 # Every tensor gets the next number when it is made. An op's output is made after
 # its inputs, so sorting nodes by this number is a topological order. (The nodes of a
@@ -46,7 +46,7 @@ class Tensor:
         self._prim = None
         self._inputs = ()
         self._attrs = None
-        self.scope = STATE.scope
+        self.scope = PER_THREAD.state.scope
         self.source = None
         self._retains_grad = False
         self._hooks = None

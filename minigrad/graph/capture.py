@@ -23,7 +23,7 @@ import numpy as np
 from ..autograd import backward as _engine_backward
 from ..errors import GraphFreedError
 from ..source import format_location
-from ..state import STATE
+from ..state import PER_THREAD
 from ..structure import graph_inputs
 from ..tensor import Tensor
 
@@ -201,14 +201,16 @@ class _Tee:
 
 @contextmanager
 def observing(observer):
-    """Install `observer` on the engine for the block; an observer already installed
-    keeps being told too, and is restored afterwards (even on error)."""
-    previous = STATE.observer
-    STATE.observer = observer if previous is None else _Tee(observer, previous)
+    """Install `observer` on the engine for the block, for the backward passes of the
+    calling thread; an observer already installed keeps being told too, and is restored
+    afterwards (even on error)."""
+    state = PER_THREAD.state
+    previous = state.observer
+    state.observer = observer if previous is None else _Tee(observer, previous)
     try:
         yield observer
     finally:
-        STATE.observer = previous
+        state.observer = previous
 
 
 def _norm(grad):

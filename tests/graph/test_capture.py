@@ -8,7 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad.errors import GraphFreedError
 from minigrad.graph import Graph, parse_scope
-from minigrad.state import STATE
+from minigrad.state import PER_THREAD
 
 NODE_KEYS = {"kind", "op", "label", "shape", "dtype", "scope", "module", "layer", "direction",
              "time_step", "source", "param_name", "requires_grad", "is_output", "grad_of",
@@ -238,15 +238,15 @@ def test_backward_restores_and_tees_the_previous_observer():
             seen.append(("edge", node.op, position))
 
     recorder = Recorder()
-    STATE.observer = recorder
+    PER_THREAD.state.observer = recorder
     try:
         x = mg.tensor(1.0, requires_grad=True)
         graph = mg.trace(x * x)
         graph.backward()
-        assert STATE.observer is recorder
+        assert PER_THREAD.state.observer is recorder
         assert ("edge", "mul", 1) in seen
     finally:
-        STATE.observer = None
+        PER_THREAD.state.observer = None
 
 
 def test_observer_restored_when_backward_fails():
@@ -254,7 +254,7 @@ def test_observer_restored_when_backward_fails():
     graph = mg.trace(x * 2.0)
     with pytest.raises(RuntimeError):
         graph.backward()            # non-scalar output without gradient
-    assert STATE.observer is None
+    assert PER_THREAD.state.observer is None
     graph.backward(gradient=np.ones(2, dtype=np.float32))
     np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
 
@@ -338,11 +338,11 @@ def test_slice_edges_get_the_norm_of_the_full_size_gradient():
     def backward_watched_by(watcher):
         """slicing_graph()'s Graph.backward, `watcher` teed with the graph's recorder."""
         x, w, graph = slicing_graph()
-        STATE.observer = watcher
+        PER_THREAD.state.observer = watcher
         try:
             graph.backward()
         finally:
-            STATE.observer = None
+            PER_THREAD.state.observer = None
         return x, w, graph
 
     aware, full = SliceAware(), FullSize()
