@@ -1162,7 +1162,7 @@ def test_sliding_windows_target_index_out_of_range():
     (["render", "lstm", "--steps", "3", "--highlight", "nope", "--out", "x.svg"],
      "--highlight: no parameter 'nope'; choose from weight_ih_l0"),
     (["bptt", "lstm", "--steps", "0", "--out", "x.svg"], "--steps: must be at least 1"),
-    (["bptt", "lstm", "--steps", "3", "--out", "x.png"], "--out must end in .svg"),
+    (["bptt", "lstm", "--steps", "3", "--out", "x.jpg"], "--out must end in .svg, .png or .pdf"),
     (["train", "nosuch"], "invalid choice: 'nosuch'"),
 ])
 def test_cli_bad_arguments_exit_2_with_a_message(argv, words, capsys):

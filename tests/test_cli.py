@@ -121,7 +121,9 @@ OUT_OF_BOUNDS = [
     (("render", "lstm", "--steps", "3", "--layers", "5"), "--layers: must be at most 4, got 5"),
     (("render", "lstm", "--steps", "3", "--max-nodes", "100000"),
      "--max-nodes: must be at most 2000, got 100000"),
-    (("bptt", "lstm", "--steps", "10000000"), "--steps: must be at most 5000, got 10000000"),
+    (("bptt", "lstm", "--steps", "10000000"), "--steps: must be at most 2000, got 10000000"),
+    (("bptt", "rnn", "--steps", "3", "--scale-whh", "1", "2", "3", "4", "5"),
+     "--scale-whh: at most 4 values, got 5"),
     (("bptt", "lstm", "--steps", "3", "--hidden", "100000"),
      "--hidden: must be at most 256, got 100000"),
     (("bptt", "rnn", "--steps", "3", "--seed", str(2**64)),
@@ -186,4 +188,6 @@ def test_the_bounds_are_in_the_help_and_in_the_readme():
             assert "--seed" in text and "an int in [-2**63, 2**64)" in text
     assert "10 to 2000" in " ".join(run("render", "--help").stdout.split())
     assert "`render` | `--max-nodes` | 10 to 2,000" in readme
+    assert f"`bptt` | `--scale-whh` | at most {A.BPTT_MAX_SCALES} values" in readme
+    assert f"(at most {A.BPTT_MAX_SCALES})" in " ".join(run("bptt", "--help").stdout.split())
     assert "`bptt`, `train` | `--seed` | `-2**63` to `2**64 - 1`" in readme

@@ -22,9 +22,9 @@ import numpy as np
 
 from ..autograd import backward as _engine_backward
 from ..errors import GraphFreedError
-from ..nn.parameter import Parameter
 from ..source import format_location
-from ..state import STATE
+from ..state import PER_THREAD
+from ..structure import graph_inputs
 from ..tensor import Tensor
 
 _LAYER = re.compile(r"^layer(\d+)$")
@@ -82,6 +82,7 @@ class Graph:
         self._ids = {}          # id(tensor) -> node id
         self._edge_index = {}   # (dst node id, input_index) -> index in self.edges
         self._nx = None
+        self._input_lists = None  # node id -> its inputs' ids, from the edges (inputs_of)
 
     # ------------------------------------------------------------- queries
     def node_id(self, tensor):
@@ -96,8 +97,11 @@ class Graph:
 
     def inputs_of(self, node_id):
         """Node ids of the inputs of `node_id`, in argument order."""
-        tensor = self.nodes[node_id]["tensor"]
-        return [self._ids[id(t)] for t in (tensor._inputs or ())]
+        if self._input_lists is None:
+            self._input_lists = {}
+            for src, dst, attrs in sorted(self.edges, key=lambda e: e[2]["input_index"]):
+                self._input_lists.setdefault(dst, []).append(src)
+        return list(self._input_lists.get(node_id, ()))
 
     def to_networkx(self):
         """A `networkx.MultiDiGraph` with every node and edge attribute except `tensor`.
@@ -197,14 +201,16 @@ class _Tee:
 
 @contextmanager
 def observing(observer):
-    """Install `observer` on the engine for the block; an observer already installed
-    keeps being told too, and is restored afterwards (even on error)."""
-    previous = STATE.observer
-    STATE.observer = observer if previous is None else _Tee(observer, previous)
+    """Install `observer` on the engine for the block, for the backward passes of the
+    calling thread; an observer already installed keeps being told too, and is restored
+    afterwards (even on error)."""
+    state = PER_THREAD.state
+    previous = state.observer
+    state.observer = observer if previous is None else _Tee(observer, previous)
     try:
         yield observer
     finally:
-        STATE.observer = previous
+        state.observer = previous
 
 
 def _norm(grad):
@@ -245,21 +251,22 @@ def _walk(outputs):
 
 
 def _inputs(tensor):
-    inputs = tensor._inputs
-    if inputs is None:
+    """The inputs of `tensor` (after a backward: its skeleton's, see structure.py)."""
+    try:
+        return graph_inputs(tensor)
+    except GraphFreedError:
         raise GraphFreedError(
             f"trace: the graph of {tensor.op} (created at {format_location(tensor.source)}) "
             f"was freed by a backward; trace before backward, or backward with "
-            f"retain_graph=True")
-    return inputs
+            f"retain_graph=True") from None
 
 
 def _kind(tensor, param_name):
     if tensor._prim is not None:
         return "op"
-    if isinstance(tensor, Parameter) or param_name is not None:
+    if tensor.is_parameter or param_name is not None:
         return "param"
-    if tensor.requires_grad or tensor.data.ndim > 0:
+    if tensor.requires_grad or len(tensor.shape) > 0:
         return "input"
     return "constant"
 
@@ -271,6 +278,8 @@ def _label(kind, tensor, param_name):
         return param_name or "param"
     if kind == "input":
         return tensor.name or "input"
+    if tensor.data is None:   # a skeleton: the value was freed
+        return "const"
     return f"{tensor.data.item():.4g}" if tensor.data.dtype.kind in "fiub" else "const"
 
 
@@ -312,7 +321,7 @@ def trace(*outputs, modules=None, backward=False, gradient=None):
         param_name = names.get(id(tensor), tensor.name) if tensor._prim is None else None
         kind = _kind(tensor, param_name)
         grad_of = tensor._grad_of
-        dtype = tensor.data.dtype
+        dtype = tensor.dtype
         dtype_name = dtype_names.get(dtype)
         if dtype_name is None:
             dtype_name = dtype_names[dtype] = str(dtype)
@@ -320,7 +329,7 @@ def trace(*outputs, modules=None, backward=False, gradient=None):
             "kind": kind,
             "op": tensor._prim.name if tensor._prim is not None else None,
             "label": _label(kind, tensor, param_name),
-            "shape": tuple(tensor.data.shape),
+            "shape": tuple(tensor.shape),
             "dtype": dtype_name,
             "scope": tuple(scope),
             "module": parsed["module"],
@@ -335,7 +344,7 @@ def trace(*outputs, modules=None, backward=False, gradient=None):
             "grad_norm": None,
             "tensor": tensor,
         }
-        for position, inp in enumerate(tensor._inputs or ()):
+        for position, inp in enumerate(_inputs(tensor)):
             graph._edge_index[(nid, position)] = len(graph.edges)
             graph.edges.append((ids[id(inp)], nid, {"input_index": position,
                                                      "grad_norm": None}))

@@ -14,6 +14,7 @@ and render_layout (how it is laid out).
 import networkx as nx
 import numpy as np
 
+from ..errors import GraphFreedError
 from ..tensor import Tensor
 from .capture import Graph, trace
 from .render_collapse import DETAILS, build_view, ends_to_keep, time_steps, window_steps
@@ -94,6 +95,13 @@ def record_gradients(graph):
     saved = [t.grad for t in leaves]
     try:
         graph.backward(retain_graph=True)
+    except GraphFreedError:
+        raise GraphFreedError(
+            "render: gradient magnitudes (highlight=, backward=True) need the graph's "
+            "values, which were freed by a backward; trace first and draw the traced "
+            "graph (graph = mg.trace(loss); graph.backward(); mg.render(graph, ...)), or "
+            "call backward with retain_graph=True. Without magnitudes, mg.render(loss) "
+            "still draws the structure.") from None
     finally:
         for t, g in zip(leaves, saved):
             t.grad = g

@@ -3,16 +3,18 @@
 A type refuses a bad value with one line (argparse prefixes the option's name, prints
 the usage and exits with status 2), so that no bad argument reaches numpy as a
 traceback. The bounds keep the largest run each subcommand allows within about half a
-minute and 1.5 GB on the 2-core development machine (measured with
-`/usr/bin/time -f "%e s %M KB" python -m minigrad ...`, see the README's
-"Command line"):
+minute and 1 GB on the 2-core development machine (measured with
+`/usr/bin/time -f "%e s %M KB" python -m minigrad ...`, at a load average of about 4
+from other work; see the README's "Command line"):
 
-    render bilstm --steps 1000 --layers 4 --hidden 256 --detail ops --backward: 23 s, 0.7 GB
-    (with --max-nodes 2000: dot lays out more nodes: ~35 s)
-    bptt all --steps 5000 --hidden 256: 20 s, 0.8 GB
+    render bilstm --steps 1000 --layers 4 --hidden 256 --detail ops --backward
+        --max-nodes 2000: 21 s, 0.7 GB (33-57 s at a load of 7; --max-nodes barely
+        matters: the time goes into building and measuring the graph, not into dot)
+    bptt all --steps 2000 --hidden 256 --scale-whh 0.5 1 2 4 --nonlinearity relu
+        --init-whh orthogonal: 22 s, 0.3 GB (one scale at 5000 steps: 14 s, 0.7 GB)
 
-Past them the time grows with steps x layers x hidden^2 (hidden 1024 at the other
-maxima took over ten minutes) and a picture or a chart shows nothing more.
+Past them the time grows with steps x layers x hidden^2 (render at hidden 1024 and the
+other maxima took over ten minutes) and a picture or a chart shows nothing more.
 """
 import argparse
 import math
@@ -21,8 +23,9 @@ RENDER_MAX_STEPS = 1000
 RENDER_MAX_HIDDEN = 256
 RENDER_MAX_LAYERS = 4
 RENDER_MAX_NODES = 2000  # render's own minimum is 10
-BPTT_MAX_STEPS = 5000
+BPTT_MAX_STEPS = 2000
 BPTT_MAX_HIDDEN = 256
+BPTT_MAX_SCALES = 4  # each --scale-whh value runs the models once more
 TRAIN_MAX_EPOCHS = 1000  # a task's default is 3 to 150; time grows linearly with it
 
 
@@ -39,6 +42,16 @@ def int_in(minimum, maximum=None):
             raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
     return parse
+
+
+def at_most(count):
+    """An argparse `action` for an option of several values: store at most `count`."""
+    class AtMost(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            if len(values) > count:
+                raise argparse.ArgumentError(self, f"at most {count} values, got {len(values)}")
+            setattr(namespace, self.dest, values)
+    return AtMost
 
 
 def finite_float(text):
