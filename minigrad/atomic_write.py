@@ -19,6 +19,7 @@ replaces it with os.replace (atomic on POSIX). Three things a plain
   machines at once.
 """
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -37,11 +38,21 @@ def atomic_write(path):
     On an error (or KeyboardInterrupt) the temporary is removed and `path` is left as
     it was. An OSError about the temporary (a missing or read-only directory) names
     `path` instead, the name the caller knows.
+
+    A `path` that is a device or a pipe (/dev/null, a FIFO) is written straight into,
+    as open() would: replacing it would put a regular file in its place. A directory
+    is an IsADirectoryError.
     """
     path = os.fspath(path)
     target = os.path.realpath(path)
-    remove_stale_temporaries(target)
     existing = _stat_or_none(target)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        if stat.S_ISDIR(existing.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        with open(target, "wb") as file:
+            yield file
+        return
+    remove_stale_temporaries(target)
     handle, temporary = _create_temporary(target, path)
     try:
         with os.fdopen(handle, "wb") as file:

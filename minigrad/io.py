@@ -64,7 +64,8 @@ def save(state_dict, path):
     The file appears complete or not at all (see `minigrad.atomic_write`): it is
     written beside the file and moved over it. A symlink is written through, an
     existing file keeps its permissions, and temporaries left by a killed save of
-    the same file are removed. `path` is used as given (no ".npz" is appended).
+    the same file are removed; a device or a pipe is written into, not replaced.
+    `path` is used as given (no ".npz" is appended).
 
     Every key is checked before anything is written: a key must survive the round
     trip through a zip entry name, so one holding "/" (the level separator), a NUL

@@ -367,6 +367,31 @@ def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
     assert os.path.islink(dangling) and (store / "fresh.npz").is_file()
 
 
+def test_save_into_a_pipe_writes_into_it_rather_than_replacing_it(tmp_path):
+    """A FIFO (like /dev/null or /dev/stdout) stays what it is: replacing it with a
+    regular file would break whoever reads it (for /dev/null, the whole machine)."""
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so that the save can open it
+    try:
+        mg.save({"w": np.ones(2)}, fifo)  # a few hundred bytes: the pipe's buffer holds them
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        try:
+            data = os.read(reader, 1 << 16)
+        except BlockingIOError:
+            data = b""
+    finally:
+        os.close(reader)
+    np.testing.assert_array_equal(np.load(io.BytesIO(data))["w"], [1.0, 1.0])
+    assert os.listdir(tmp_path) == ["pipe.npz"]
+
+
+def test_save_onto_a_directory_is_an_is_a_directory_error_naming_it(tmp_path):
+    with pytest.raises(IsADirectoryError, match=str(tmp_path)):
+        mg.save({"w": np.ones(2)}, tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
 def test_save_into_a_missing_directory_names_the_path_not_a_temporary(tmp_path):
     path = tmp_path / "missing" / "model.npz"
     with pytest.raises(FileNotFoundError) as info:
