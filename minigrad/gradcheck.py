@@ -1,4 +1,6 @@
 """`gradcheck` and `gradgradcheck`: analytic gradients against central finite differences."""
+import numbers
+
 import numpy as np
 
 from .autograd import grad
@@ -100,12 +102,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         inputs: a tensor or tuple of tensors; those with requires_grad are checked
             (they must be float64: float32 differences are too coarse).
     Returns True, or raises GradcheckError naming the input, the worst element and
-    both values (or returns False if raise_exception=False). A check of nothing is
-    refused, as PyTorch refuses it: ValueError when no input requires grad or fn
-    returns no floating-point Tensor.
+    both values (or returns False if raise_exception=False); a NaN on either side is
+    wrong, as in torch's allclose. A check of nothing is refused, as PyTorch refuses
+    it: ValueError when no input requires grad or fn returns no floating-point Tensor
+    (or eps is not a positive step).
     """
     inputs = _as_tuple(inputs)
     _refuse_checking_nothing("gradcheck", inputs)
+    if not (isinstance(eps, numbers.Real) and 0 < eps < float("inf")):
+        raise ValueError(f"gradcheck: eps must be a positive finite step, got {eps!r}")
     for i in _differentiable(inputs):
         if inputs[i].data.dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; finite "
@@ -127,11 +132,15 @@ def _compare(numeric, analytic, inputs, atol, rtol, raise_exception, path):
             raise GradcheckError(f"gradcheck: fn gave {len(per_output)} float outputs under "
                                  f"no_grad but {len(analytic[i])} with grad enabled")
         for k, (num, ana) in enumerate(zip(per_output, analytic[i])):
-            excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
-            if excess.size and excess.max() > 0:
+            with np.errstate(invalid="ignore"):  # inf - inf: NaN, a mismatch below
+                excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
+            # NaN on either side is a mismatch, as in torch's allclose: `excess > 0` is
+            # False for NaN and would let a NaN gradient (or eps=0) pass unchecked
+            wrong = np.where(np.isnan(excess), np.inf, excess)
+            if wrong.size and wrong.max() > 0:
                 if not raise_exception:
                     return False
-                row, col = np.unravel_index(np.argmax(excess), excess.shape)
+                row, col = np.unravel_index(np.argmax(wrong), wrong.shape)
                 element = np.unravel_index(col, inputs[i].shape) if inputs[i].ndim else ()
                 raise GradcheckError(
                     f"gradcheck: gradient of output {k} with respect to input {i} "

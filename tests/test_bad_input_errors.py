@@ -169,6 +169,27 @@ def test_a_gradient_check_that_checks_nothing_is_refused(check):
     assert check(lambda x: x * x, (x,)) is True  # the same input, something to check
 
 
+def test_a_nan_gradient_or_a_zero_step_fails_the_check_instead_of_passing_it():
+    """NaN compared with anything is False: "no element exceeds the tolerance" held for
+    a NaN gradient (sqrt at -1) and for eps=0, whose differences are 0/0."""
+    x = mg.tensor([-1.0, 4.0], dtype=mg.float64, requires_grad=True)
+    with pytest.raises(mg.GradcheckError, match=r"wrong at input element \(0,\).*analytic "
+                                                r"nan, numerical nan"):
+        mg.gradcheck(lambda x: x.sqrt(), (x,))
+    assert mg.gradcheck(lambda x: x.sqrt(), (x,), raise_exception=False) is False
+    for eps in (0, -1e-6, float("nan")):
+        with pytest.raises(ValueError, match="gradcheck: eps must be a positive finite step"):
+            mg.gradcheck(lambda x: x * x, (x,), eps=eps)
+    assert mg.gradcheck(lambda x: x * x, (x,), eps=np.float64(1e-6))
+
+
+def test_torch_fails_a_nan_gradient_too():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor([-1.0, 4.0], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):  # its GradcheckError
+        torch.autograd.gradcheck(torch.sqrt, (x,))
+
+
 def test_gradcheck_of_nothing_is_refused_by_torch_too():
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
