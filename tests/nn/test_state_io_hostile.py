@@ -335,6 +335,19 @@ def test_save_over_a_private_file_keeps_it_private(tmp_path):
         os.chmod(path, 0o600)
 
 
+def test_save_never_sets_the_umask_which_other_threads_would_see(tmp_path, monkeypatch):
+    """Reading the umask means setting it (os.umask(0), then back): a file another
+    thread created in between got mode 0o666. The kernel applies the umask instead."""
+    def refuse(mask):
+        raise AssertionError(f"os.umask({mask:#o}) called")
+    monkeypatch.setattr(os, "umask", refuse)
+    mg.save({"w": np.ones(2)}, tmp_path / "m.npz")
+    monkeypatch.undo()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o666 & ~mask
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                     reason="only root may save over another user's file")
 def test_save_as_root_over_a_users_file_keeps_its_owner(tmp_path):
