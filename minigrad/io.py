@@ -289,7 +289,7 @@ def _as_saved(array, comment, key, path):
                      f"of shape {array.shape} and dtype {array.dtype}")
 
 
-_READABLE = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+_READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags
 
 
@@ -308,12 +308,12 @@ def _read_entry(archive, info, key, path):
     if info.flag_bits & _ENCRYPTED:
         raise ValueError(f"load: entry {key!r} of {path} is encrypted, which mg.load does "
                          f"not read")
-    declared = _declared_size_problem(info, os.path.getsize(path))
+    declared = _declared_size_problem(info, os.fstat(archive.fp.fileno()).st_size)
     if declared:
         raise ValueError(f"load: entry {key!r} of {path} is damaged: {declared}")
     try:
         with archive.open(info) as entry:
-            _check_header(entry, info, key, path)
+            _check_header(entry, info)
             entry.seek(0)
             return np.lib.format.read_array(entry, allow_pickle=False)
     except MemoryError:
@@ -359,7 +359,7 @@ class _Refused(Exception):
     """What is wrong with an entry, found before its array is allocated."""
 
 
-def _check_header(entry, info, key, path):
+def _check_header(entry, info):
     """Read the .npy header at the start of `entry`: refuse an object array, and a
     header that promises more data than the entry's declared size holds."""
     version = np.lib.format.read_magic(entry)
