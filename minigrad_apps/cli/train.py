@@ -13,6 +13,7 @@ import os
 import sys
 import time
 
+from .arguments import SEED_HELP, TRAIN_MAX_EPOCHS, int_in, seed
 from .render import report_cannot_write
 from .threads import add_threads_option, apply_threads
 from ..tasks import TASKS, get_task
@@ -21,8 +22,10 @@ from ..tasks import TASKS, get_task
 def add_arguments(parser):
     parser.add_argument("task", choices=sorted(TASKS) + ["all"], help="the task to train")
     parser.add_argument("--quick", action="store_true", help="a seconds-long version")
-    parser.add_argument("--epochs", type=int, default=None, help="override the epochs")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int_in(1, TRAIN_MAX_EPOCHS), default=None,
+                        help=f"override the epochs (1 to {TRAIN_MAX_EPOCHS}; the adding task "
+                             f"multiplies its update budgets by it)")
+    parser.add_argument("--seed", type=seed, default=0, help=f"{SEED_HELP} (default: 0)")
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--progress", action="store_const", const=True, default=None,
                        help="show progress bars even when stderr is not a terminal")
