@@ -266,9 +266,9 @@ def _kind(tensor, param_name):
         return "op"
     if tensor.is_parameter or param_name is not None:
         return "param"
-    if tensor.requires_grad or (len(tensor.shape) > 0 and tensor.dtype.kind == "f"):
+    if tensor.requires_grad or len(tensor.shape) > 0:
         return "input"
-    return "constant"   # 0-d, or not floating (a padding mask, indices)
+    return "constant"
 
 
 def _label(kind, tensor, param_name):
