@@ -77,7 +77,7 @@ def write(dot, path):
     the RenderError's advice if dot fails on the graph."""
     import graphviz
 
-    from minigrad.graph.render_drawing import RenderError
+    from minigrad.viz.drawing import RenderError
     try:
         data = dot.pipe(format=output_format(path))
     except graphviz.ExecutableNotFound:
@@ -98,7 +98,8 @@ def write(dot, path):
 
 def run(args):
     from ..demos import build
-    from minigrad.graph.render import DEFAULT_MAX_NODES, render
+    from minigrad.viz.fit import DEFAULT_MAX_NODES
+    from minigrad.viz.render import render
     try:
         output_format(args.out)
         holder, loss = build(args.model, args.steps, args.hidden, args.layers, args.bidirectional)

@@ -1,0 +1,102 @@
+"""The legend: one entry for every mark a picture uses, and nothing it does not use.
+
+`legend_entries(plan, scale)` lists the marks as plain data, (mark, detail, words),
+so that tests can check them against the picture; `graph_label` draws them, with the
+title, as the graph's Graphviz HTML-like label.
+"""
+from html import escape
+
+from . import style
+
+KIND_ORDER = ("parameter", "input", "initial_state", "state", "gate", "op", "loss", "cell",
+              "layer", "grad", "gap")
+STATE_WORDS = {"h": "the hidden state h_t, handed to the next step",
+               "c": "the cell state c_t, handed to the next step",
+               "y": "the output y_t, fed back to the next step (Jordan)"}
+
+
+def legend_entries(plan, scale=None, any_highlight=False):
+    """The marks `plan` draws, in legend order: (mark, detail, words) tuples.
+
+    Marks: "kind" (detail: the node kind), "output", "reference", "connector",
+    "weight-edge", "recurrent" (detail: the state's name), "source", "backward",
+    "scale" (detail: the bin index, highest first), "zero-gradient".
+    """
+    drawn = [node for node in plan.nodes.values()]
+    kinds = {node.kind for node in drawn}
+    entries = [("kind", kind, style.KIND_WORDS[kind]) for kind in KIND_ORDER if kind in kinds]
+    if any(node.is_output and not node.reference for node in drawn):
+        entries.append(("output", None, "double border: the output that was traced"))
+    if any(node.reference for node in drawn):
+        entries.append(("reference", None, "dashed border: a tensor drawn once before or "
+                                           "after the steps, shown again where it is used"))
+    if "connector" in kinds:
+        entries.append(("connector", None, "tag: the row goes on in the next row"))
+    visible = [edge for edge in plan.edges if edge.kind != "order"]
+    if any(edge.kind == "weight" for edge in visible):
+        entries.append(("weight-edge", None, "dashed grey arrow: a shared weight read here"))
+    for state in sorted({edge.state for edge in visible if edge.label and edge.state},
+                        key=lambda s: (s != "h", s)):
+        words = STATE_WORDS.get(state, f"the state {state}, handed to the next step")
+        entries.append(("recurrent", state, f"blue arrow labelled {state}: {words}"))
+    if any(node.source for node in drawn):
+        entries.append(("source", None, "red border: the highlighted tensor"))
+    if plan.mode == "backward":
+        entries.append(("backward", None, "arrows point the way the gradient flows"))
+    if scale is not None:
+        for index in reversed(range(scale.bins)):
+            low, high = scale.bounds(index)
+            entries.append(("scale", index, f"|gradient| 1e{low:+.0f} .. 1e{high:+.0f}"))
+        if any_highlight and any(e.highlighted and e.grad_norm == 0 for e in visible):
+            entries.append(("zero-gradient", None, "dotted grey: on a path, carries exactly 0"))
+    return entries
+
+
+def graph_label(title, notes, entries, scale=None, columns=3):
+    """The picture's label, as a Graphviz HTML-like table: the title, the notes (what
+    was folded), and the legend in `columns` columns. A graph label sits outside dot's
+    layout, so the legend takes no rank away from the steps."""
+    rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.TITLE_FONT_SIZE}">'
+            f'{escape(title)}</FONT></TD></TR>']
+    rows += [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.CLUSTER_FONT_SIZE}">'
+             f'{escape(note)}</FONT></TD></TR>' for note in notes]
+    if entries:
+        per_column = -(-len(entries) // columns)
+        cells = []
+        for start in range(0, len(entries), per_column):
+            cells.append("<TD VALIGN=\"TOP\">" + _entries_table(entries[start:start + per_column],
+                                                              scale) + "</TD>")
+        rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                    f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.CLUSTER_FONT_SIZE}">'
+                    f'<B>legend</B></FONT></TD></TR><TR><TD>'
+                    f'<TABLE BORDER="0" CELLSPACING="6" CELLPADDING="0"><TR>{"".join(cells)}'
+                    '</TR></TABLE></TD></TR></TABLE></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def _entries_table(entries, scale):
+    rows = [f"<TR>{_swatch(mark, detail, scale)}<TD ALIGN=\"LEFT\"><FONT POINT-SIZE="
+            f"\"{style.NODE_FONT_SIZE}\">{escape(words)}</FONT></TD></TR>"
+            for mark, detail, words in entries]
+    return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>")
+
+
+def _swatch(mark, detail, scale):
+    if mark == "kind":
+        look = style.NODE_STYLE[detail]
+        fill = look.get("fillcolor", "white")
+        return (f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="{look.get("color", "black")}" '
+                f'WIDTH="28"> </TD>')
+    if mark == "scale":
+        return f'<TD BGCOLOR="{scale.colour_of_bin(detail)}" WIDTH="28"> </TD>'
+    symbols = {"output": ("#404040", "[[ ]]"), "reference": ("#404040", "[- -]"),
+               "connector": ("#707070", "tag &gt;"),
+               "weight-edge": (style.WEIGHT_EDGE["color"], "- - &gt;"),
+               "recurrent": (style.RECURRENT_EDGE["color"], f"&#8212;{escape(str(detail))}&#8594;"),
+               "source": (style.HIGHLIGHT_SOURCE_STYLE["color"], "[ ]"),
+               "backward": ("#404040", "&#8592;"),
+               "zero-gradient": ("#909090", "&#183; &#183; &#183;")}
+    colour, text = symbols[mark]
+    return f'<TD><FONT COLOR="{colour}" POINT-SIZE="{style.NODE_FONT_SIZE}">{text}</FONT></TD>'
