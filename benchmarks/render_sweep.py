@@ -3,8 +3,9 @@
 The sweep: RNN, LSTM and GRU with 1 or 2 layers, one or two directions, and the Jordan
 RNN; T = 1..12 steps; each detail level (ops, cells, layers); the forward graph, the
 backward pass and the paths from the recurrent weight (loss on the last step). Every
-picture is piped to SVG; the sweep counts dot failures (any exception) and pictures
-wider than the page (the SVG's width in points, against `--page` points).
+picture is piped to SVG; the sweep counts dot failures (any exception), pictures wider
+than the page (the SVG's width in points, against `--page` points) and pictures that
+dot scaled down to fit the page (their text is smaller), with the smallest scale.
 
     python -m benchmarks.render_sweep                 # the whole sweep (~1,400 pictures)
     python -m benchmarks.render_sweep --steps 1 4 12  # fewer lengths
@@ -50,13 +51,16 @@ def picture(kind, layers, bidirectional, steps, detail, mode):
 
 
 def width_of(svg):
-    """The picture's width in points, from the SVG's root element."""
-    return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    """(width in points, scale): the picture's width from the SVG's root element, and
+    the factor dot scaled it by to fit the page (1.0: full size)."""
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    found = re.search(r'transform="scale\(([\d.]+) ', svg)
+    return width, float(found.group(1)) if found else 1.0
 
 
 def sweep(steps, page=PAGE_WIDTH, out=sys.stdout):
-    """Render every case; returns (cases, failures, too wide, seconds)."""
-    cases, failures, wide = 0, [], []
+    """Render every case; returns (cases, failures, too wide, scaled, seconds)."""
+    cases, failures, wide, scaled = 0, [], [], []
     began = time.perf_counter()
     for kind, layers, bidirectional in configurations():
         for T in steps:
@@ -65,18 +69,22 @@ def sweep(steps, page=PAGE_WIDTH, out=sys.stdout):
                     case = (kind, layers, bidirectional, T, detail, mode)
                     cases += 1
                     try:
-                        width = width_of(picture(*case))
+                        width, scale = width_of(picture(*case))
                     except Exception as exc:   # noqa: BLE001  (a sweep counts every failure)
                         failures.append((case, f"{type(exc).__name__}: {exc}"[:200]))
                         continue
-                    if width > page:
+                    if width > page + 0.5:
                         wide.append((case, width))
+                    if scale < 0.999:
+                        scaled.append((case, scale))
     seconds = time.perf_counter() - began
     for case, message in failures:
         print("FAILED", case, message, file=out)
     for case, width in wide:
         print(f"WIDER THAN {page} pt", case, f"{width:.0f} pt", file=out)
-    return cases, failures, wide, seconds
+    for case, scale in scaled:
+        print("SCALED", case, f"{scale:.2f}", file=out)
+    return cases, failures, wide, scaled, seconds
 
 
 def main(argv=None):
@@ -86,9 +94,11 @@ def main(argv=None):
     parser.add_argument("--page", type=float, default=PAGE_WIDTH, help="page width in points")
     args = parser.parse_args(argv)
     steps = [1, 3, 7] if args.quick else args.steps
-    cases, failures, wide, seconds = sweep(steps, args.page)
+    cases, failures, wide, scaled, seconds = sweep(steps, args.page)
+    smallest = min((scale for _, scale in scaled), default=1.0)
     print(f"{cases} pictures: {len(failures)} dot failures, {len(wide)} wider than "
-          f"{args.page:.0f} pt, {seconds:.1f} s")
+          f"{args.page:.0f} pt, {len(scaled)} scaled down to fit (smallest scale "
+          f"{smallest:.2f}), {seconds:.1f} s")
     return 1 if failures or wide else 0
 
 

@@ -331,12 +331,12 @@ def _value(node):
     data = getattr(node, "data", None)
     if data is None:
         return None
-    array = np.asarray(data)
-    if array.size == 1 and array.dtype.kind in "fiub":
-        return {"item": array.item()}
-    if array.dtype.kind != "f" or array.size == 0:
+    kind = data.dtype.kind
+    if data.size == 1:
+        return {"item": data.item()} if kind in "fiub" else None
+    if kind != "f" or data.size == 0:
         return None
-    return {"norm": float(np.linalg.norm(array)), "mean": float(array.mean())}
+    return {"norm": float(np.linalg.norm(data)), "mean": float(data.mean())}
 
 
 def _label(kind, name, node, value):
@@ -403,7 +403,7 @@ def capture(outputs, modules=None, names=None, backward=False, gradient=None, ow
     from_modules, from_caller = module_names(modules), names or {}
     graph = Graph()
     output_ids = {t._seq for t in outputs}
-    scope_cache = {}
+    scope_cache, source_cache, dtype_names = {}, {}, {}
     order = _walk(outputs)
     ids = graph._ids
     for nid, node in enumerate(order):
@@ -415,7 +415,14 @@ def capture(outputs, modules=None, names=None, backward=False, gradient=None, ow
             parsed = scope_cache[scope] = parse_scope(scope)
         source = node.source
         if source is not None:
-            source = f"{source[0]}:{source[1]}"
+            text = source_cache.get(source)
+            if text is None:
+                text = source_cache[source] = f"{source[0]}:{source[1]}"
+            source = text
+        dtype = node.dtype
+        dtype_name = dtype_names.get(dtype)
+        if dtype_name is None:   # str(dtype) costs more than the rest of a node
+            dtype_name = dtype_names[dtype] = str(dtype)
         shape = tuple(node.shape)
         kind = _kind(node, len(shape))
         leaf_name = None
@@ -432,7 +439,7 @@ def capture(outputs, modules=None, names=None, backward=False, gradient=None, ow
             "op": node._prim.name if node._prim is not None else None,
             "label": _label(kind, name, node, value),
             "shape": shape,
-            "dtype": str(node.dtype),
+            "dtype": dtype_name,
             "scope": tuple(scope),
             "module": parsed["module"],
             "layer": parsed["layer"],

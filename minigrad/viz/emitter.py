@@ -88,19 +88,19 @@ def _edge(edge, index, scale, any_highlight):
     attrs = {"id": f"e{index}", "class": edge.kind, **look}
     if edge.back:
         attrs["dir"] = "back"
-    if edge.kind == "recurrent" and edge.label:   # between two cells: h on top, c below
-        attrs.update(style.STATE_PORTS["first" if edge.state == "h" else "other"])
+    if edge.side is not None:   # between two cells: h along the top, c along the bottom
+        attrs.update(style.STATE_PORTS[edge.side])
     if edge.label:
         attrs["xlabel"] = _escape(edge.label)   # placed after layout: no rank of its own
     if any_highlight:
         if edge.highlighted and edge.grad_norm == 0:
             attrs.update(style.ZERO_EDGE)
-            attrs["class"] += " highlight zero-grad"
+            attrs["class"] = f"highlight zero-grad {edge.kind}"
         elif edge.highlighted:
             colour = scale.colour(edge.grad_norm) if scale is not None else "#e31a1c"
             attrs.update(color=colour, fontcolor=colour,
                          penwidth=scale.penwidth(edge.grad_norm) if scale else "2")
-            attrs["class"] += " highlight"
+            attrs["class"] = f"highlight {edge.kind}"
         else:
             attrs.update(style.FADED_EDGE)
     elif scale is not None and edge.grad_norm is not None:

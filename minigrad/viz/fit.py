@@ -80,44 +80,77 @@ def fit(graph, node_ids, detail, mode, steps, max_nodes, highlighted, page_width
         max_nodes = NODE_CEILING
 
     def attempt(level, folded):
-        view = build_view(graph, node_ids, level, mode, folded, highlighted, show_values)
-        key = None if source_id is None else next(
-            (k for k, n in view.nodes.items() if source_id in n.members), None)
-        plan = make_plan(view, page_width, key, bool(label_edges and label_edges(view)))
-        return view, plan, key
+        return _Attempt(build_view(graph, node_ids, level, mode, folded, highlighted,
+                                   show_values), page_width, source_id, label_edges)
 
-    view, plan, key = attempt(detail, hidden)
-    if len(plan.nodes) > max_nodes and detail == "ops":
-        count = len(plan.nodes)
-        view, plan, key = attempt("cells", hidden)
+    drawn = attempt(detail, hidden)
+    if drawn.size() > max_nodes and detail == "ops":
+        count = drawn.size()
+        drawn = attempt("cells", hidden)
         notes.append(f"collapsed: ops grouped into cells ({count} nodes > "
                      f"max_nodes={max_nodes})")
-    if len(plan.nodes) > max_nodes and view.detail == "cells" and len(kept) > 2:
-        in_steps = sum(len(item.nodes) for row in plan.rows for item in row.items
-                       if item.kind == "step")
-        fixed = len(plan.nodes) - in_steps
-        keep = ends_to_keep(len(kept), in_steps / len(kept), fixed, max_nodes)
-        middle = kept[keep:len(kept) - keep]
+    if drawn.size() > max_nodes and drawn.view.detail == "cells" and len(kept) > 2:
+        count, per_step = drawn.size(), drawn.per_step(len(kept))
+        keep = ends_to_keep(len(kept), per_step, count - per_step * len(kept), max_nodes)
+        while True:   # the estimate of the nodes per step may be low: fold more if need be
+            middle = kept[keep:len(kept) - keep]
+            folded = attempt("cells", sorted(hidden + middle))
+            if folded.size() <= max_nodes or keep == 1:
+                break
+            keep = max(1, keep * max_nodes // folded.size())
         if middle:
-            count = len(plan.nodes)
-            view, plan, key = attempt("cells", sorted(hidden + middle))
+            drawn = folded
             notes.append(f"collapsed: {len(middle)} middle steps (t = {middle[0]} .. "
                          f"{middle[-1]}) folded ({count} nodes > max_nodes={max_nodes})")
-    if len(plan.nodes) > max_nodes and view.detail != "layers":
-        count = len(plan.nodes)
-        view, plan, key = attempt("layers", hidden)
+    if drawn.size() > max_nodes and drawn.view.detail != "layers":
+        count = drawn.size()
+        drawn = attempt("layers", hidden)
         notes.append(f"collapsed: cells grouped into layers ({count} nodes > "
                      f"max_nodes={max_nodes})")
-    if len(plan.nodes) > NODE_CEILING:
+    if drawn.size() > NODE_CEILING:
         raise RenderError(
-            f"render: {len(plan.nodes)} nodes are left after every grouping, more than dot "
-            f"lays out in a few seconds ({NODE_CEILING}); draw part of the graph: a steps= "
-            f"window, or trace a smaller piece (mg.render(some_intermediate_tensor))")
+            f"render: {drawn.size()} nodes are left after every grouping, more than dot "
+            f"lays out in a few seconds ({NODE_CEILING}). Draw a part: a steps= window, or "
+            f"an intermediate tensor (mg.render(h)); or let the ops be grouped: run them "
+            f"inside modules or mg.name_scope(\"t{{k}}\") scopes, then detail=\"cells\"")
+    view, plan, key = drawn.view, drawn.plan(), drawn.key
     if len(plan.nodes) > max_nodes:   # nothing left to fold: say so rather than hide it
         notes.append(f"{len(plan.nodes)} nodes drawn: more than max_nodes={max_nodes}, "
                      f"nothing more could be grouped")
     plan.notes = notes + plan.notes
     return view, plan, key
+
+
+class _Attempt:
+    """A view at one level of detail, and its plan when it is asked for: a plan only adds
+    nodes (references, connectors), so a view already above the limit needs none."""
+
+    def __init__(self, view, page_width, source_id, label_edges):
+        self.view = view
+        self.key = None if source_id is None else next(
+            (k for k, n in view.nodes.items() if source_id in n.members), None)
+        self._args = (page_width, self.key, bool(label_edges and label_edges(view)))
+        self._plan = None
+
+    def plan(self):
+        if self._plan is None:
+            self._plan = make_plan(self.view, *self._args)
+        return self._plan
+
+    def size(self):
+        """Nodes drawn: the view's count when that is over NODE_CEILING already, else
+        the plan's (view nodes, references and connectors)."""
+        if self._plan is None and len(self.view.nodes) > NODE_CEILING:
+            return len(self.view.nodes)
+        return len(self.plan().nodes)
+
+    def per_step(self, steps):
+        """Nodes per time step: the view's nodes in steps, and a reference for each node
+        outside the steps that a step reads or feeds."""
+        timed = {k for k, n in self.view.nodes.items() if n.time is not None}
+        references = {(e.tail, e.head) if e.tail not in timed else (e.head, e.tail)
+                      for e in self.view.edges if (e.tail in timed) != (e.head in timed)}
+        return (len(timed) + len(references)) / max(steps, 1)
 
 
 def ends_to_keep(steps, per_step, fixed, max_nodes):

@@ -125,7 +125,9 @@ def _runs_after(view):
 # ------------------------------------------------------------------- homes
 def boxes_of(view, column_of, lanes):
     """key -> (lane, column) of every node drawn in a box. A node in a step but in no
-    lane (a mask read by several lanes at ops detail) goes to the top lane's box."""
+    lane (a mask read by several lanes at ops detail) goes to the top lane's box; with
+    no lane at all (every lane folded into a layer node) it is drawn as a node outside
+    the steps."""
     present = {}
     for key, node in view.nodes.items():
         if key in column_of and node.lane is not None and node.lane[0] is not None:
@@ -137,7 +139,10 @@ def boxes_of(view, column_of, lanes):
             continue
         lane = node.lane
         if lane is None or lane[0] is None:
-            lane = min(present.get(column_of[key], lanes), key=rank.__getitem__)
+            candidates = present.get(column_of[key], lanes)
+            if not candidates:
+                continue
+            lane = min(candidates, key=rank.__getitem__)
         found[key] = (lane, column_of[key])
     return found
 

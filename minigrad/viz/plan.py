@@ -49,6 +49,7 @@ class PlanEdge:
     grad_norm: object = None
     highlighted: bool = False
     count: int = 1            # graph edges it stands for
+    side: object = None       # "upper" or "lower": where a state's edge leaves and enters
 
 
 @dataclass
@@ -251,8 +252,11 @@ class _Builder:
                 and kinds[0] != "connector"):
             norm = "0" if edge.grad_norm == 0 else f"{edge.grad_norm:.2g}"
             label = f"{label} {norm}" if label else norm
+        side = None
+        if kind == "recurrent" and label is not None:   # h along the top, c along the bottom
+            side = "upper" if edge.state == "h" else "lower"
         self.plan.edges.append(PlanEdge(tail, head, back, kind, edge.state, label,
-                                        edge.grad_norm, edge.highlighted, edge.count))
+                                        edge.grad_norm, edge.highlighted, edge.count, side))
 
     def stack_references(self):
         """References that meet one node of their box share that node's rank, one just
@@ -317,8 +321,13 @@ class _Builder:
                             for e in inner if e.label}
             item.width = wrap.cluster_width(
                 wrap.layered_width(item.nodes, widths, [(e.tail, e.head) for e in inner],
-                                   label_widths, self.plan.flat), item.label)
+                                   label_widths, together), item.label)
         columns = sorted({key[2] for key in self.items})
+        self.rows, self.band_of, self.position = {}, {}, {}
+        if not columns:   # no time steps (detail="layers", a plain graph): dot places all
+            for tail, head, edge in self.between:
+                self._across(tail, head, edge)
+            return
         if per_band is None:
             per_band = wrap.columns_per_band(*self._extents(columns, False), page_width)
             if per_band is not None and per_band < len(columns):   # wrapped: connectors too
@@ -328,7 +337,6 @@ class _Builder:
         self.band_of = {c: i // per_band for i, c in enumerate(columns)}
         self.position = {c: i % per_band for i, c in enumerate(columns)}
         self.plan.bands = (len(columns) + per_band - 1) // per_band
-        self.rows = {}
         for (side, lane, column), item in self.items.items():
             self._row_for(side, lane, self.band_of[column]).items.append(item)
         for row in self.rows.values():

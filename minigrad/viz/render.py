@@ -65,11 +65,21 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
         the picture only; shown inline by Jupyter). If Graphviz's dot fails on it,
         these raise drawing.RenderError, which names the picture and what to change.
     """
+    return emit(*picture(outputs, detail, highlight, backward, steps, show_values, max_nodes,
+                         modules, title, width, caller_names(2)))
+
+
+def picture(outputs, detail="ops", highlight=None, backward=False, steps=None,
+            show_values=False, max_nodes=DEFAULT_MAX_NODES, modules=None, title=None,
+            width=PAGE_WIDTH, names=None):
+    """The stages of `render` before the emitter: (plan, title, scale, what, instead),
+    the arguments of `emitter.emit`. Tests read the plan; `names` are the caller's
+    variable names (`capture.caller_names`)."""
     _check_arguments(detail, max_nodes, width)
     if isinstance(outputs, Graph):
         graph = outputs
     else:
-        graph = capture(_as_list(outputs), modules, caller_names(2), owner="render")
+        graph = capture(_as_list(outputs), modules, names or caller_names(2), owner="render")
     grad_graph = backward and any(a["grad_of"] is not None for a in graph.nodes.values())
     mode = "grad-graph" if grad_graph else "backward" if backward else "forward"
     notes = []
@@ -79,14 +89,14 @@ def render(outputs, detail="ops", highlight=None, backward=False, steps=None,
     source_id = None if highlight is None else _node_of(graph, highlight)
     highlighted = set() if source_id is None else edges_to_output(graph, source_id)
     node_ids = drawn_nodes(graph, mode)
-    view, plan, source_key = fit(
+    view, plan, _ = fit(
         graph, node_ids, detail, mode, steps, max_nodes, highlighted, width, source_id,
         label_edges=lambda v: sum(e.highlighted for e in v.edges) <= MAX_EDGE_LABELS,
         show_values=show_values)
     plan.notes += notes
     scale = _scale(view, mode, bool(highlighted))
-    head = title or _default_title(graph, mode, view.detail, node_ids)
-    return emit(plan, head, scale, *_describe(head, view))
+    head = title or _default_title(graph, mode, view.detail, node_ids, highlight)
+    return (plan, head, scale, *_describe(head, view))
 
 
 def _check_arguments(detail, max_nodes, width):
@@ -170,12 +180,17 @@ def _scale(view, mode, any_highlight):
     return MagnitudeScale(norms) if any(n is not None for n in norms) else None
 
 
-def _default_title(graph, mode, detail, node_ids):
+def _default_title(graph, mode, detail, node_ids, highlight=None):
     what = {"forward": "forward graph", "backward":
             "backward pass: gradients flow right to left along the forward graph",
             "grad-graph": "backward graph (create_graph=True): gradient ops, right to left"}
     steps = len(time_steps(graph, node_ids, mode))
-    return (f"minigrad {what[mode]} | detail={detail} | {len(node_ids)} nodes"
+    paths = ""
+    if highlight is not None:
+        name = highlight if isinstance(highlight, str) else \
+            graph.nodes[_node_of(graph, highlight)]["name"] or "the tensor"
+        paths = f" | paths from {name} to the output"
+    return (f"minigrad {what[mode]}{paths} | detail={detail} | {len(node_ids)} nodes"
             + (f", {steps} time steps" if steps else ""))
 
 

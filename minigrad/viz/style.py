@@ -68,8 +68,8 @@ REFERENCE_STYLE = {"style": "dashed,filled", "fontsize": str(REFERENCE_FONT_SIZE
                    "fontcolor": "#404040", "penwidth": "1.0"}
 # a cell hands on its states on separate edges: the first (h) along the top of the
 # cells, the others along the bottom, so their labels do not meet
-STATE_PORTS = {"first": {"tailport": "ne", "headport": "nw"},
-               "other": {"tailport": "se", "headport": "sw"}}
+STATE_PORTS = {"upper": {"tailport": "ne", "headport": "nw"},
+               "lower": {"tailport": "se", "headport": "sw"}}
 OUTPUT_STYLE = {"peripheries": "2"}
 HIGHLIGHT_SOURCE_STYLE = {"penwidth": "3", "color": "#e31a1c"}
 

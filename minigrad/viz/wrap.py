@@ -38,7 +38,7 @@ def node_width(lines, size=style.NODE_FONT_SIZE):
                style.NODE_MIN_WIDTH * _POINTS_PER_INCH)
 
 
-def layered_width(node_ids, widths, edges, label_widths=None, together=()):
+def layered_width(node_ids, widths, edges, label_widths=None, together=None):
     """Width of a group of nodes laid out left to right by their edges among them.
 
     Args:
@@ -47,13 +47,14 @@ def layered_width(node_ids, widths, edges, label_widths=None, together=()):
         edges: (tail, head) pairs in layout order, among the group's nodes.
         label_widths: (tail, head) -> width of the edge's label (dot gives labels a
             rank of their own).
-        together: pairs of nodes on one rank.
+        together: node -> representative of its group of nodes on one rank
+            (`rank_groups`).
     Returns:
         points from the left edge of the leftmost node to the right edge of the
         rightmost one.
     """
-    merged = {a: b for a, b in rank_groups(together).items()
-              if a in widths and b in widths and a != b}
+    merged = {n: (together or {}).get(n, n) for n in node_ids}
+    merged = {a: b for a, b in merged.items() if a != b and b in widths}
     if merged:
         node_ids = [n for n in node_ids if n not in merged]
         edges = [(merged.get(t, t), merged.get(h, h)) for t, h in edges
