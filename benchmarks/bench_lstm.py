@@ -61,12 +61,12 @@ def vjp_replay_time(lstm, head_w, head_b, x, y):
     ops of this decomposition cost in backward, whatever the engine around them does.
     """
     from minigrad.registry import PRIMITIVES
-    from minigrad.state import STATE
+    from minigrad.state import PER_THREAD
     calls, saved = [], {}
 
     def recording(fn):
         def call(*args, **attrs):
-            calls.append((fn, args, attrs, STATE.wants))
+            calls.append((fn, args, attrs, PER_THREAD.state.wants))
             return fn(*args, **attrs)
         return call
 
@@ -81,10 +81,11 @@ def vjp_replay_time(lstm, head_w, head_b, x, y):
             prim.vjp, prim.vjp_into = vjp, vjp_into
 
     def replay():
+        state = PER_THREAD.state
         for fn, args, attrs, wants in calls:
-            STATE.wants = wants
+            state.wants = wants
             fn(*args, **attrs)
-        STATE.wants = ()
+        state.wants = ()
     return best_time(replay, repeat=7, number=5)
 
 

@@ -20,6 +20,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scope import current_scope, name_scope
 from .roles import mark
 from .autograd import backward, grad
+from .composite import composite, is_unrolled, unrolled
 from .gradcheck import gradcheck, gradgradcheck
 from .anomaly import detect_anomaly, is_anomaly_enabled
 from .errors import (AnomalyError, GradcheckError, GraphFreedError, MinigradError,

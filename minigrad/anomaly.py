@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from .state import STATE
+from .state import PER_THREAD
 
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigrad\.(ops\.|autograd)")
 
@@ -22,7 +22,7 @@ class detect_anomaly:
     The error names the op, its input shapes, and the file:line where the node was
     created. Checking costs one `isfinite` per op, so leave it off when training.
     `check_inf=False` stops at NaN only: an inf made on purpose (a -inf attention
-    mask before a softmax) then passes.
+    mask before a softmax) then passes. It holds in the calling thread only (state.py).
     """
 
     def __init__(self, enabled=True, check_inf=True):
@@ -30,18 +30,21 @@ class detect_anomaly:
         self.check_inf = check_inf
 
     def __enter__(self):
-        self._previous = STATE.anomaly, STATE.anomaly_checks_inf
-        STATE.anomaly = self.enabled
-        STATE.anomaly_checks_inf = self.check_inf
+        state = PER_THREAD.state
+        self._previous = state.anomaly, state.anomaly_checks_inf
+        state.anomaly = self.enabled
+        state.anomaly_checks_inf = self.check_inf
         return self
 
     def __exit__(self, *exc):
-        STATE.anomaly, STATE.anomaly_checks_inf = self._previous
+        state = PER_THREAD.state
+        state.anomaly, state.anomaly_checks_inf = self._previous
         return False
 
 
 def is_anomaly_enabled():
-    return STATE.anomaly
+    """Whether anomaly mode is on in the calling thread."""
+    return PER_THREAD.state.anomaly
 
 
 def anomaly_in(values):
@@ -51,7 +54,7 @@ def anomaly_in(values):
         return None
     if np.isnan(values).any():
         return "NaN"
-    return "inf" if STATE.anomaly_checks_inf else None
+    return "inf" if PER_THREAD.state.anomaly_checks_inf else None
 
 
 def describe_anomaly(found):

@@ -11,7 +11,8 @@ The backward pass, step by step:
    share (reduced to the input's shape) to that input's pending gradient. The
    pending entry of the node is dropped once used, so memory stays bounded.
 4. Unless `retain_graph`, every visited op node releases its inputs, which frees
-   the saved arrays; a second backward through it is an error.
+   the saved arrays; a second backward through it is an error. The node keeps a
+   value-free skeleton of its inputs (structure.py), so the graph can still be drawn.
 
 VJPs are minigrad ops. Without `create_graph` they run under no_grad and build
 nothing; with it, the gradients are graph nodes that can be differentiated again.
@@ -23,12 +24,14 @@ from types import SimpleNamespace
 import numpy as np
 
 from .anomaly import anomaly_in, describe_anomaly
+from .composite import expand_all
 from .errors import AnomalyError, GraphFreedError
 from .ops.shape import sum_to
 from .ops.unary import cast
 from .registry import wants
 from .source import format_location
-from .state import STATE
+from .state import PER_THREAD
+from .structure import FREED, free
 from .tensor import Tensor
 
 
@@ -57,7 +60,7 @@ _creation_number = attrgetter("_seq")
 
 def _inputs_of(node):
     inputs = node._inputs
-    if inputs is None:
+    if inputs is None or node._skeleton is FREED:
         raise GraphFreedError(
             f"backward through the graph a second time: the graph of {node._prim.name} "
             f"(created at {format_location(node.source)}) was freed by an earlier backward. "
@@ -96,9 +99,12 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     graph and orders it in one pass. Leaves have no VJP to run: they wait outside
     the heap (which stays small) and are visited last.
     """
+    as_graph = bool(create_graph)
+    if as_graph or PER_THREAD.state.observer is not None or PER_THREAD.state.anomaly:
+        # whoever watches or differentiates the gradients sees the unrolled graph
+        expand_all(outputs)
     needed = _nodes_leading_to(topological_order(outputs), capture) \
         if capture is not None else None
-    as_graph = bool(create_graph)
     pending = {}  # creation number -> gradient so far
     waiting = {}  # creation number -> the tensor whose gradient that is
     heap = []     # negated creation numbers of the tensors in `waiting` (ints compare fast)
@@ -110,18 +116,19 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
     # full-size scatter), which it must accept (`takes_slice_gradients`). Anomaly
     # mode needs no check there: the slice's gradient was checked where it was made.
     fast_in_place = not as_graph and (
-        STATE.observer is None or getattr(STATE.observer, "takes_slice_gradients", False))
+        PER_THREAD.state.observer is None
+        or getattr(PER_THREAD.state.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
         _deliver(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
     # under create_graph, nodes whose VJP can be gathered (slices) leave their
     # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
     gathered = {}
-    gather_slices = as_graph and STATE.observer is None
+    gather_slices = as_graph and PER_THREAD.state.observer is None
     captured = {}
     # (tensor, gradient) for the .grad fields, filled in only once the whole pass
     # has succeeded: a failing backward (a freed graph, a hook raising) changes none
     finished = []
-    state = STATE
+    state = PER_THREAD.state
     saved = state.grad_enabled, state.backward_of, state.wants
     state.grad_enabled = as_graph
     observer = state.observer
@@ -163,7 +170,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 # accumulates, as PyTorch's retain_grad (the VJP below may pass g on)
                 finished.append((node, g, False))
             inputs = node._inputs
-            if inputs is None:
+            if inputs is None or node._skeleton is FREED:
                 _inputs_of(node)  # raises: freed by an earlier backward
             state.wants = inputs  # wants(i) reads inputs[i].requires_grad
             if needed is not None:
@@ -179,7 +186,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                         (g, node._attrs))
                     _wait_for(pending, waiting, heap, inp)
                 if not retain_graph:
-                    node._inputs = None
+                    free(node)
                 continue
             if prim.vjp_into is not None and fast_in_place:
                 # e.g. x[index]: add g into x's pending array in place instead of
@@ -190,7 +197,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
                     prim.vjp_into(buffer, g, **node._attrs)
                 if not retain_graph:
-                    node._inputs = None
+                    free(node)
                 continue
             attrs = node._attrs
             if as_graph:
@@ -223,7 +230,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                     observer.on_edge(node, position, inp, _as_tensor(ig))
                 _deliver(pending, waiting, heap, owned, inp, ig)
             if not retain_graph:
-                node._inputs = None
+                free(node)
     finally:
         state.grad_enabled, state.backward_of, state.wants = saved
     for tensor, g, g_is_owned in finished:
@@ -245,7 +252,7 @@ def _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finis
         if node._retains_grad and accumulate:
             finished.append((node, g, False))
         inputs = node._inputs
-        if inputs is None:
+        if inputs is None or node._skeleton is FREED:
             _inputs_of(node)  # raises: freed by an earlier backward
         prim = node._prim
         state.wants = inputs
@@ -283,7 +290,17 @@ def _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finis
                     if total.__class__ is ndarray:
                         owned.add(key)
         if not retain_graph:
-            node._inputs = None
+            # free(node), spelled out for the common case of a 0-d graph (the scalar
+            # engine): inputs that are numpy scalars are kept as they are
+            if node._skeleton is None:
+                for inp in inputs:
+                    if inp.data.__class__ is ndarray:
+                        free(node)
+                        break
+                else:
+                    node._skeleton = FREED
+            else:
+                free(node)
     for key in sorted(waiting, reverse=True):  # the leaves, their gradients complete
         node = waiting.pop(key)
         g = pop(key)
@@ -317,7 +334,7 @@ def _wait_for(pending, waiting, heap, tensor):
         _start_waiting(waiting, heap, tensor)
 
 
-# stands for an input in STATE.wants whose gradient nobody asked for
+# stands for an input in `PER_THREAD.state.wants` whose gradient nobody asked for
 _NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 

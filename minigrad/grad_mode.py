@@ -1,19 +1,21 @@
-"""`no_grad` and `enable_grad`: contexts (and decorators) that switch graph recording."""
+"""`no_grad` and `enable_grad`: contexts (and decorators) that switch graph recording,
+in the calling thread only (as in PyTorch; see state.py)."""
 import functools
 
-from .state import STATE
+from .state import PER_THREAD
 
 
 class _GradMode:
     enabled = True
 
     def __enter__(self):
-        self._previous = STATE.grad_enabled
-        STATE.grad_enabled = self.enabled
+        state = PER_THREAD.state
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
         return self
 
     def __exit__(self, *exc):
-        STATE.grad_enabled = self._previous
+        PER_THREAD.state.grad_enabled = self._previous
         return False
 
     def __call__(self, fn):
@@ -43,4 +45,5 @@ class set_grad_enabled(_GradMode):
 
 
 def is_grad_enabled():
-    return STATE.grad_enabled
+    """Whether ops record a graph in the calling thread."""
+    return PER_THREAD.state.grad_enabled

@@ -21,7 +21,7 @@ import numpy as np
 
 from .creation import as_tensor_data
 from .errors import ShapeError, ShapeIndexError, op_error
-from .state import STATE
+from .state import PER_THREAD
 from .tensor import Tensor
 
 
@@ -37,7 +37,7 @@ def check_inplace(tensor, op, other=None):
             f"{op}: in-place update of a tensor made by {tensor._prim.name}: its graph needs "
             f"its values for backward, and minigrad records no in-place op. Write "
             f"`x = x + y` (out of place) instead.")
-    if not STATE.grad_enabled:
+    if not PER_THREAD.state.grad_enabled:
         return
     if tensor.requires_grad:
         raise RuntimeError(
@@ -164,7 +164,7 @@ def _augmented(method, out_of_place):
         made_by_op = self.requires_grad and self._prim is not None
         trained_leaf = self.requires_grad and self._prim is None
         reads_grad = isinstance(other, Tensor) and other.requires_grad
-        if made_by_op or (STATE.grad_enabled and reads_grad and not trained_leaf):
+        if made_by_op or (PER_THREAD.state.grad_enabled and reads_grad and not trained_leaf):
             return out_of_place(self, other)  # where PyTorch would record `x op= y`
         return method(self, other)  # in place (refuses a trained leaf with grad enabled)
     augmented.__name__ = f"__i{method.__name__.rstrip('_')}__"

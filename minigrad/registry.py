@@ -24,7 +24,7 @@ from .anomaly import anomaly_in, describe_anomaly
 from .dtypes import get_default_dtype
 from .errors import AnomalyError, ShapeError, ShapeIndexError, describe_shapes, op_error
 from .source import format_location, user_location
-from .state import STATE
+from .state import PER_THREAD
 
 PRIMITIVES = {}
 
@@ -34,6 +34,7 @@ class Primitive:
 
     __slots__ = ("name", "forward", "vjp", "vjp_into", "vjp_gather", "explain",
                  "differentiable", "explicit_dtype")
+    decompose = None  # a Composite's decomposition into minigrad ops (composite.py)
 
     def __init__(self, name, forward, differentiable=True, explicit_dtype=False):
         self.name = name
@@ -95,10 +96,10 @@ def wants(position):
     """Inside a VJP: does the engine need the gradient of input `position`?
 
     VJPs use it to skip costly work (a matmul) for inputs that need no gradient.
-    The engine sets `STATE.wants` to the node's inputs: each is wanted when it
+    The engine sets `PER_THREAD.state.wants` to the node's inputs: each is wanted when it
     requires grad (the engine puts a stand-in for the ones it does not ask for).
     """
-    return STATE.wants[position].requires_grad
+    return PER_THREAD.state.wants[position].requires_grad
 
 
 def value(x):
@@ -171,7 +172,7 @@ def apply(prim, args, attrs):
     if key is not kind and not prim.explicit_dtype:
         # mixed dtypes, or a float made from integers: numpy's answer may differ
         data = _torch_promotion(args, data)
-    state = STATE
+    state = PER_THREAD.state
     if state.anomaly:
         _check_finite_forward(prim, arrays, data)
     if needs_grad and state.grad_enabled and prim.differentiable:
@@ -195,6 +196,7 @@ def apply(prim, args, attrs):
         node.name = None
         node.role = None
         node._seq = _next_number()
+        node._skeleton = None
         return node
     return Tensor._constant(data)
 

@@ -1,11 +1,12 @@
 """Name scopes: a stack of names that every new graph node records.
 
 Modules push their attribute path, the unroll loop pushes layer, direction and
-time step, so that the renderer can cluster an unrolled network.
+time step, so that the renderer can cluster an unrolled network. Each thread has a
+stack of its own (see state.py).
 """
 from contextlib import contextmanager
 
-from .state import STATE
+from .state import PER_THREAD
 
 
 @contextmanager
@@ -16,13 +17,15 @@ def name_scope(name):
         with mg.name_scope("t3"):
             h = (w * h + x).tanh()      # h's node records scope (..., "t3")
     """
-    previous = STATE.scope
-    STATE.scope = previous + (str(name),)
+    state = PER_THREAD.state
+    previous = state.scope
+    state.scope = previous + (str(name),)
     try:
-        yield STATE.scope
+        yield state.scope
     finally:
-        STATE.scope = previous
+        state.scope = previous
 
 
 def current_scope():
-    return STATE.scope
+    """The calling thread's scope: a tuple of names, innermost last."""
+    return PER_THREAD.state.scope

@@ -4,14 +4,14 @@ An op made inside a model (an LSTM step) sits about seven internal frames below
 the user's line, and walking them for every op doubled the cost of recording it.
 Instead, `Module.__call__` finds the user's line once, when the user's code calls
 a module whose forward is minigrad's own (`site_for_module_call`), and ops created
-inside it take that line from `STATE.user_site`. A module whose forward is the
+inside it take that line from the thread's `user_site` (state.py). A module whose forward is the
 user's own clears it again, so ops written in a user's forward get their own line.
 """
 import os
 import sys
 import warnings
 
-from .state import STATE
+from .state import PER_THREAD
 
 # minigrad's own directory; packages built on it (models) add theirs with add_internal_dir
 _PACKAGE_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,)
@@ -45,7 +45,7 @@ def is_internal_code(code):
 
 
 def site_for_module_call(module):
-    """The `STATE.user_site` to use while `module.forward` runs.
+    """The `user_site` (state.py) to use while `module.forward` runs.
 
     The caller's user line when the forward is minigrad's own (every op inside gets
     that line); None when the forward is the user's (its ops find their own lines).
@@ -53,7 +53,7 @@ def site_for_module_call(module):
     forward = getattr(type(module).forward, "__code__", None)
     if forward is None or not is_internal_code(forward):
         return None
-    site = STATE.user_site
+    site = PER_THREAD.state.user_site
     return site if site is not None else user_location(3)
 
 

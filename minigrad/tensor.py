@@ -11,10 +11,12 @@ from itertools import count
 import numpy as np
 
 from .dtypes import resolve
-from .state import STATE
+from .state import PER_THREAD
 
 # Every tensor gets the next number when it is made. An op's output is made after
-# its inputs, so sorting nodes by this number is a topological order.
+# its inputs, so sorting nodes by this number is a topological order. (The nodes of a
+# composite op's expansion, made later, are renumbered with floats between the op's
+# number and the one before it: composite.py.)
 _creation_counter = count()
 
 
@@ -26,7 +28,8 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "_grad", "_prim", "_inputs", "_attrs",
                  "scope", "source", "_retains_grad", "_hooks", "_grad_of", "name", "role",
-                 "_seq", "__weakref__")
+                 "_seq", "_skeleton", "__weakref__")
+    is_parameter = False  # nn.Parameter says True
     __array_ufunc__ = None  # make numpy defer to our reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -43,7 +46,7 @@ class Tensor:
         self._prim = None
         self._inputs = ()
         self._attrs = None
-        self.scope = STATE.scope
+        self.scope = PER_THREAD.state.scope
         self.source = None
         self._retains_grad = False
         self._hooks = None
@@ -51,6 +54,7 @@ class Tensor:
         self.name = None
         self.role = None   # (kind, name) that a model declared, see roles.py
         self._seq = next(_creation_counter)
+        self._skeleton = None  # what a freed graph keeps of this tensor (structure.py)
 
     @classmethod
     def _constant(cls, data):
@@ -69,6 +73,7 @@ class Tensor:
         t.name = None
         t.role = None
         t._seq = next(_creation_counter)
+        t._skeleton = None
         return t
 
     # ------------------------------------------------------------------ info
@@ -95,8 +100,10 @@ class Tensor:
 
     @property
     def inputs(self):
-        """The input tensors of this node, in argument order (empty for a leaf)."""
-        return self._inputs or ()
+        """The input tensors of this node, in argument order (empty for a leaf). After a
+        backward freed the graph, the inputs' value-free skeletons (structure.py)."""
+        from .structure import graph_inputs
+        return graph_inputs(self, expand=False)
 
     @property
     def attrs(self):

@@ -1,4 +1,5 @@
-"""The vanishing-gradient experiment: ||dL/dh_t|| through time in an RNN, an LSTM and a GRU.
+"""The vanishing- and exploding-gradient experiment: ||dL/dh_t|| through time in an RNN,
+an LSTM and a GRU.
 
 Used by `minigrad bptt` and the gallery; it needs both the engine's analysis
 (`mg.bptt.hidden_grad_norms`) and the recurrent layers (`models`), so it lives in
@@ -8,17 +9,20 @@ import numpy as np
 
 import minigrad as mg
 import models
+from minigrad.nn import init
+
+INITS = ("default", "orthogonal", "identity")
 
 
 def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4, forget_bias=None,
-                                  models_to_run=("RNN", "LSTM", "GRU")):
+                                  models_to_run=("RNN", "LSTM", "GRU"), nonlinearity="tanh",
+                                  init_whh="default", scale_whh=1.0):
     """||dL/dh_t|| for t = 0..T-1 in an RNN, an LSTM and a GRU fed the same input.
 
     Each model (`models.RNN/LSTM/GRU`, float64, initialised after
-    `mg.manual_seed(seed)`) is run one step at a time, passing its state on, so
-    that h_t (the layer's h_n after step t) is a tensor of its own; the loss is
-    L = v . h_{T-1} for a fixed random v. The norms come from
-    `mg.bptt.hidden_grad_norms`.
+    `mg.manual_seed(seed)`) runs once over the whole sequence; the loss is
+    L = v . h_{T-1} for a fixed random v, and the norms are
+    `mg.bptt.hidden_grad_norms(loss, model)`: the states of the model's last forward.
 
     Args:
         forget_bias: if given, the LSTM's forget-gate bias starts at this value
@@ -27,25 +31,46 @@ def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4, forget_
             state is then kept by default and its gradient decays much more slowly.
             The series is named "LSTM (forget bias 1)".
         models_to_run: which of "RNN", "LSTM", "GRU" to run.
+        nonlinearity: the RNN's, "tanh" or "relu" (named "RNN (ReLU)").
+        init_whh: W_hh's initialisation: "default" (PyTorch's uniform), "orthogonal" or
+            "identity", each gate's (H, H) block on its own.
+        scale_whh: W_hh is multiplied by this after its initialisation: above 1 (with
+            ReLU, or identity/orthogonal blocks) gradients grow going back in time.
     Returns:
-        dict name -> numpy array (T,).
+        dict name -> numpy array (T,); a name says every option that is not the default.
     """
     rng = np.random.default_rng(seed)
     xs = rng.normal(size=(T, 1, input_size))
-    v = mg.tensor(rng.normal(size=(1, 1, hidden)), dtype=mg.float64)
+    v = mg.tensor(rng.normal(size=(1, hidden)), dtype=mg.float64)
     result = {}
     for name in models_to_run:
         mg.manual_seed(seed)
-        model = getattr(models, name)(input_size, hidden).double()
+        options = {"nonlinearity": nonlinearity} if name == "RNN" else {}
+        model = getattr(models, name)(input_size, hidden, **options).double()
+        notes = ["ReLU"] if name == "RNN" and nonlinearity == "relu" else []
         if name == "LSTM" and forget_bias is not None:
             model.bias_ih_l0.data[hidden:2 * hidden] = forget_bias
             model.bias_hh_l0.data[hidden:2 * hidden] = 0.0
-            name = f"LSTM (forget bias {forget_bias:g})"
-        state, states = None, []
-        for t in range(T):
-            x_t = mg.tensor(xs[t:t + 1], dtype=mg.float64)    # (1, N=1, input_size)
-            _, state = model(x_t, state, first_step=t)        # scoped t{t}, not t0
-            states.append(state[0] if isinstance(state, tuple) else state)
-        loss = (states[-1] * v).sum()
-        result[name] = mg.bptt.hidden_grad_norms(loss, states)
+            notes.append(f"forget bias {forget_bias:g}")
+        notes += initialise_whh(model.weight_hh_l0, hidden, init_whh, scale_whh)
+        out, _ = model(mg.tensor(xs, dtype=mg.float64))
+        loss = (out[-1] * v).sum()
+        result[f"{name} ({', '.join(notes)})" if notes else name] = \
+            mg.bptt.hidden_grad_norms(loss, model)
     return result
+
+
+def initialise_whh(weight, hidden, how="default", scale=1.0):
+    """Set W_hh (G*H, H) in place: each gate's (H, H) block orthogonal or the identity
+    ("default" keeps it), then times `scale`. Returns the notes naming what changed."""
+    if how not in INITS:
+        raise ValueError(f"initialise_whh: how must be one of {', '.join(INITS)}, got {how!r}")
+    if how != "default":
+        block = mg.zeros(hidden, hidden, dtype=mg.float64)
+        for rows in range(0, weight.shape[0], hidden):
+            (init.orthogonal_ if how == "orthogonal" else init.eye_)(block)
+            weight.data[rows:rows + hidden] = block.data
+    weight.data *= scale
+    note = " ".join(["W_hh"] + ([how] if how != "default" else [])
+                    + ([f"x {scale:g}"] if scale != 1.0 else []))
+    return [] if note == "W_hh" else [note]

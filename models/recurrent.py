@@ -5,6 +5,7 @@ registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
 `bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
 through the one time loop, `models.unroll.unroll`.
 """
+import weakref
 from numbers import Integral
 
 import minigrad as mg
@@ -15,6 +16,10 @@ from minigrad.nn.functional import dropout as dropout_fn
 from .cells import GRUCell, LSTMCell, RNNCell
 from .checks import check_dtype, check_proj_size, check_state, state_tuple
 from .unroll import recurrent_dropout_mask, unroll, valid_masks
+
+# layer -> weak references to the output and final states of its last forward, kept
+# outside the layer so that a copy of it (copy.deepcopy) has no forward of its own yet
+_LAST_FORWARD = weakref.WeakKeyDictionary()
 
 SHAPES = r"""
     Shape letters:
@@ -170,7 +175,13 @@ class RecurrentLayer(Module):
                 layer_input = self._between_layers(outputs, k)
         output = self._stack_output(outputs, batch_shape)
         final = tuple(mg.stack([f[i] for f in finals]) for i in range(len(finals[0])))
+        _LAST_FORWARD[self] = tuple(weakref.ref(t) for t in (output,) + final)
         return output, (final[0] if len(final) == 1 else final)
+
+    def last_forward_tensors(self):
+        """The output and final states of the last forward, those still alive (the graph
+        of a loss keeps them): what `mg.bptt.hidden_grad_norms(loss, layer)` reads."""
+        return tuple(t for t in (ref() for ref in _LAST_FORWARD.get(self, ())) if t is not None)
 
     def _between_layers(self, outputs, k):
         """Input of layer k+1, (T, *batch, D*H): directions concatenated, then PyTorch's

@@ -1,4 +1,5 @@
-"""`minigrad bptt --forget-bias B`: the LSTM's forget-gate bias, and the chart's note on it."""
+"""`minigrad bptt`: the LSTM's forget-gate bias and the chart's line on it, the settings
+that make gradients explode (ReLU, W_hh's init and scale), and the output formats."""
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 from minigrad_apps import cli
 from minigrad_apps import vanishing
-from minigrad.graph import charts
+from minigrad.viz import charts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SVG = "{http://www.w3.org/2000/svg}"
@@ -32,9 +33,8 @@ def chart_calls(monkeypatch):
     """Run `minigrad bptt` in-process and record what it hands to the chart."""
     calls = []
 
-    def record(series, path, title=""):
-        calls.append({"series": series, "title": title})
-        return path
+    def record(series, path, title="", **labels):
+        calls.append({"series": series, "title": title, **labels})
     monkeypatch.setattr(charts, "gradient_norm_chart", record)
     return calls
 
@@ -79,15 +79,18 @@ def test_the_forget_bias_sets_the_total_forget_gate_bias(chart_calls):
 
 @pytest.mark.parametrize("args, used", [
     ((), "LSTM forget-gate bias: PyTorch's random init (mean 0)"),
-    (("--forget-bias", "1"), "LSTM forget-gate bias 1 "),
-    (("--forget-bias", "0.5"), "LSTM forget-gate bias 0.5 ")])
-def test_the_chart_says_which_forget_bias_it_shows(tmp_path, args, used):
+    (("--forget-bias", "1"), "LSTM forget-gate bias 1 (bias_ih[H:2H] = 1)"),
+    (("--forget-bias", "0.5"), "LSTM forget-gate bias 0.5 (bias_ih[H:2H] = 0.5)")])
+def test_the_chart_says_which_forget_bias_it_shows_and_claims_nothing_else(tmp_path, args, used):
     out = tmp_path / "v.svg"
     result = run("bptt", "all", "--steps", "6", "--hidden", "3", *args, "--out", str(out))
     assert result.returncode == 0, result.stderr
     texts = svg_text(out)
-    assert any(t.startswith(used) for t in texts), texts
-    assert "a forget-gate bias of about 1 keeps the LSTM's gradient alive" in texts
+    assert used in texts
+    assert "||dL/dh_t|| at initialisation, loss on the last of 6 steps" in texts
+    # "a forget-gate bias of about 1 keeps the LSTM's gradient alive" is advice that one
+    # line of one bias does not show: it is in --help, not on the chart
+    assert not any("keeps" in t or "alive" in t for t in texts), texts
 
 
 def test_a_chart_without_an_lstm_has_no_forget_gate_note(tmp_path):
@@ -128,3 +131,88 @@ def test_a_bad_forget_bias_is_an_error(tmp_path, value, message):
                  "--out", str(tmp_path / "x.svg"))
     assert result.returncode == 2
     assert message in result.stderr, result.stderr
+
+
+def norms(calls, *args):
+    return bptt(calls, *args)["series"]
+
+
+def test_a_relu_rnn_with_a_scaled_up_w_hh_explodes_next_to_a_vanishing_one(chart_calls):
+    series = norms(chart_calls, "rnn", "--steps", "30", "--nonlinearity", "relu",
+                   "--scale-whh", "0.5", "1", "2")
+    assert list(series) == ["RNN (ReLU, W_hh x 0.5)", "RNN (ReLU)", "RNN (ReLU, W_hh x 2)"]
+    shrink, _, grow = series.values()
+    # going back from the loss (t = 29) to t = 0, the gradient grows by more than 10^3
+    # with W_hh x 2, and shrinks by more than 10^10 with W_hh x 0.5
+    assert grow[0] > 1e3 * grow[-1]
+    assert shrink[0] < 1e-10 * shrink[-1]
+    # steadily: over every 5 steps back the norm grows (resp. shrinks)
+    assert np.all(grow[:-5] > grow[5:]) and np.all(shrink[:-5] < shrink[5:])
+    # the last step's gradient is v in all three: only the way back differs
+    np.testing.assert_allclose(grow[-1], shrink[-1], rtol=1e-12)
+    tanh = norms(chart_calls, "rnn", "--steps", "30")["RNN"]
+    assert tanh[0] < 1e-3 * tanh[-1]                          # the default vanishes
+
+
+def test_an_identity_w_hh_times_s_grows_the_gradient_by_at_most_s_per_step(chart_calls):
+    # a ReLU RNN with W_hh = S I: dL/dh_{t-1} = S * diag(relu'(a_t)) dL/dh_t, so each step
+    # back multiplies the norm by S where every unit is active, by less where some are not
+    T, S = 25, 1.3
+    grow = norms(chart_calls, "rnn", "--steps", str(T), "--nonlinearity", "relu",
+                 "--init-whh", "identity", "--scale-whh", str(S))["RNN (ReLU, W_hh identity x 1.3)"]
+    ratios = grow[:-1] / grow[1:]
+    assert np.all(ratios <= S * (1 + 1e-12))
+    assert np.isclose(ratios, S, rtol=1e-12).sum() >= T // 2   # all units active there
+    assert grow[0] > S ** (T // 2) * grow[-1]
+
+
+def test_init_whh_blocks_are_orthogonal_or_the_identity_times_the_scale():
+    import minigrad as mg
+    import models
+    from minigrad_apps.vanishing import initialise_whh
+    for how in ("orthogonal", "identity"):
+        lstm = models.LSTM(2, 3).double()
+        assert initialise_whh(lstm.weight_hh_l0, 3, how, 1.5) == [f"W_hh {how} x 1.5"]
+        blocks = lstm.weight_hh_l0.data.reshape(4, 3, 3)
+        for block in blocks:
+            np.testing.assert_allclose(block @ block.T, 1.5 ** 2 * np.eye(3), atol=1e-12)
+            if how == "identity":
+                np.testing.assert_allclose(block, 1.5 * np.eye(3))
+        assert not np.allclose(blocks[0], blocks[1]) or how == "identity"
+    mg.manual_seed(0)
+    rnn = models.RNN(2, 3).double()
+    before = rnn.weight_hh_l0.data.copy()
+    assert initialise_whh(rnn.weight_hh_l0, 3) == []
+    np.testing.assert_array_equal(rnn.weight_hh_l0.data, before)
+    initialise_whh(rnn.weight_hh_l0, 3, "default", 0.5)
+    np.testing.assert_array_equal(rnn.weight_hh_l0.data, 0.5 * before)
+
+
+@pytest.mark.parametrize("extension, magic", [(".svg", b"<?xml"), (".png", b"\x89PNG"),
+                                              (".pdf", b"%PDF-")])
+def test_out_takes_svg_png_and_pdf(tmp_path, extension, magic):
+    out = tmp_path / f"chart{extension}"
+    result = run("bptt", "rnn", "--steps", "4", "--hidden", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote {out}\n"
+    assert out.read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("name", ["x.jpg", "x", "x.svg.txt"])
+def test_another_extension_is_one_line_and_exit_status_2(tmp_path, name):
+    out = tmp_path / name
+    result = run("bptt", "rnn", "--steps", "4", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr == (f"minigrad bptt: error: --out must end in .svg, .png or .pdf, "
+                             f"got {str(out)!r}\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru"])
+def test_the_nonlinearity_is_for_the_rnn_only(tmp_path, model):
+    result = run("bptt", model, "--steps", "3", "--nonlinearity", "relu",
+                 "--out", str(tmp_path / "x.svg"))
+    assert result.returncode == 2
+    assert result.stderr == (f"minigrad bptt: error: --nonlinearity is for the RNN's choice "
+                             f"of nonlinearity; {model} has no choice of nonlinearity (use "
+                             f"rnn or all)\n")

@@ -11,20 +11,25 @@ between the weight and its uses, such as W_hh.T taken once before the loop, are
 replayed on their own so their gradient can be split by step; the input projection
 of a whole sequence is replayed at row t only, so T steps cost O(T), see
 step_replay.py); `hidden_grad_norms` returns
-||dL/dh_t|| (the quantity that vanishes or explodes); `enumerate_paths` (paths.py)
+||dL/dh_t|| (the quantity that vanishes or explodes), of a hand-written loop's states
+or of a layer's whole-sequence output (`layer_states`, layer_states.py, finds the
+per-step states behind it); `enumerate_paths` (paths.py)
 lists, on small scalar graphs, every path from a weight to the loss with the
 product of local derivatives along it.
 """
 import numpy as np
 
 from ..autograd import grad as _grad
+from ..errors import GraphFreedError
+from ..structure import is_freed
 from ..ops.indexing import scatter_add_into
 from ..tensor import Tensor
 from .capture import _walk, observing, parse_scope
+from .layer_states import StepStates, cut_from_a_layer, layer_states  # noqa: F401
 from .step_replay import WHOLE, plan_rows, pull_back_rows
 from .paths import enumerate_paths  # noqa: F401  (part of mg.bptt)
 
-__all__ = ["per_step_grads", "hidden_grad_norms", "enumerate_paths"]
+__all__ = ["per_step_grads", "hidden_grad_norms", "layer_states", "enumerate_paths"]
 
 
 class _StepCollector:
@@ -107,7 +112,8 @@ def per_step_grads(loss, param, gradient=None, outside="error"):
 
     Args:
         loss: scalar Tensor (or pass `gradient` for a non-scalar one).
-        param: a Tensor that `loss` depends on (a parameter, usually).
+        param: a Tensor that `loss` depends on (a parameter, usually), or a module
+            (a layer itself): then every one of its parameters.
         outside: what to do when param also reaches the loss without passing
             through any time step (e.g. loss = h_T * w): "error" (default) raises
             ValueError; "append" adds that part as one extra last row, so the rows
@@ -115,9 +121,18 @@ def per_step_grads(loss, param, gradient=None, outside="error"):
     Returns:
         numpy float64 array (T, *param.shape), T = 1 + the largest time step
         (+1 row with outside="append"); its sum over axis 0 is d loss / d param.
+        For a module: dict parameter name -> that array, in `named_parameters()` order.
     """
     if outside not in ("error", "append"):
         raise ValueError(f"per_step_grads: outside must be 'error' or 'append', got {outside!r}")
+    if hasattr(param, "named_parameters"):
+        return {name: per_step_grads(loss, p, gradient, outside)
+                for name, p in param.named_parameters()}
+    if is_freed(loss):
+        raise GraphFreedError(
+            "per_step_grads: the loss's graph was freed by a backward (its values are "
+            "gone); call per_step_grads before backward (trace before backward), or "
+            "backward with retain_graph=True")
     region, order = _region(loss, param)
     collector = _StepCollector(region)
     with observing(collector):
@@ -193,25 +208,84 @@ def _dense(tensor, parts):
     return total
 
 
-def hidden_grad_norms(loss, states, gradient=None, allow_unused=False):
-    """||d loss / d h_t|| for each hidden state in `states` (total gradient, through
-    every later step), as a numpy array (T,). The graph is retained; no `.grad` is
-    touched.
+def hidden_grad_norms(loss, states, gradient=None, allow_unused=False, *, state=None,
+                      layer=None, direction=None):
+    """||d loss / d h_t|| at every step t (the total gradient, through every later step),
+    as a numpy array. The graph is retained; no `.grad` is touched.
 
-    Each state must be a tensor the loss was computed from: the h_t a cell returned
-    inside the loop, not a slice `out[t]` of a layer's output taken after the loss was
-    built (that is a new node, which the loss never read). A state that does not reach
-    the loss is an error, as in `mg.grad`; with `allow_unused=True` it gives 0.
+    `states` is what you hold after the forward:
+      - a layer's output sequence, `out` of models.RNN/LSTM/GRU run on a whole sequence
+        (any layout, batch_first, lengths), or a list of slices `out[t]` cut from it;
+      - the layer itself (or a module holding it, such as a Bidirectional wrapper):
+        its last forward, whose output and final states it keeps weak references to;
+      - a list of states of a layer run step by step (its h_n after each call);
+      - a list of the h_t tensors of a hand-written loop, which are taken as they are.
+    The states behind the first three are those the unroll loop marked (roles
+    ("state", "h"), scopes layer{k}/forward|reverse/t{t}; see graph/layer_states.py),
+    one norm per time step of the layer's last forward, in increasing t. Then:
+      - a stacked layer gives its top layer (the layer its output is), or `layer=k`;
+      - a bidirectional layer gives the norm of [h_forward_t; h_reverse_t], the h_t of
+        its output, or one direction with `direction="forward"` / `"reverse"`;
+      - `state="c"` gives the LSTM's cell state instead of h (`"y"`: the Jordan network's);
+      - with lengths, h_t is the step's new value: its rows at padding get 0;
+      - a step the loss does not depend on gives 0 (the loss on step 3 leaves the steps
+        after it at 0); a loss that depends on none of them is an error.
+    For a hand-written loop each tensor must be one the loss was computed from; one
+    that does not reach the loss is an error, as in `mg.grad`, or 0 with
+    `allow_unused=True`.
+
+    Args:
+        loss: a Tensor (scalar, or pass `gradient`, as in `mg.grad`).
+    Returns:
+        numpy float64 array, one norm per step (per tensor for a hand-written loop).
     """
-    states = list(states)
+    owner = "hidden_grad_norms"
+    if not isinstance(states, Tensor) and not hasattr(states, "modules"):
+        states = list(states)
+    found = None
+    if not _hand_written(states):
+        found = layer_states(states, state, layer, direction, owner=owner)
+    if found is None:
+        if isinstance(states, Tensor):
+            raise ValueError(
+                f"{owner}: no per-step state behind the tensor of shape {tuple(states.shape)} "
+                f"(the unroll loop of models marks them); for a hand-written loop pass the "
+                f"list of its h_t tensors")
+        if not isinstance(states, list):
+            raise ValueError(f"{owner}: the last forward of the {type(states).__name__} "
+                             f"recorded no graph (it ran under no_grad?)")
+        if (state, layer, direction) != (None, None, None):
+            raise ValueError(f"{owner}: state=, layer= and direction= choose among the "
+                             f"states of a layer of models; the tensors given are the "
+                             f"states of a hand-written loop")
+        return _norms_of_the_tensors(loss, list(states), gradient, allow_unused, owner)
+    targets = [tensor for t in found.steps for tensor in found.tensors[t]]
+    grads = _grad(loss, targets, grad_outputs=gradient, retain_graph=True, allow_unused=True)
+    if all(g is None for g in grads):
+        raise ValueError(f"{owner}: the loss does not depend on the {found.name}_t of "
+                         f"{len(found.steps)} steps behind the tensors given (the output of "
+                         f"another forward?)")
+    squares = iter(0.0 if g is None else float(np.sum(np.square(g.data, dtype=np.float64)))
+                   for g in grads)
+    return np.array([np.sqrt(sum(next(squares) for _ in found.tensors[t]))
+                     for t in found.steps])
+
+
+def _hand_written(states):
+    """True for a list of tensors none of which is cut from a layer's marked states."""
+    return isinstance(states, list) and all(isinstance(s, Tensor) for s in states) and \
+        not cut_from_a_layer(states)
+
+
+def _norms_of_the_tensors(loss, states, gradient, allow_unused, owner):
+    """||d loss / d s|| for each tensor s given, as it is."""
     grads = _grad(loss, states, grad_outputs=gradient, retain_graph=True, allow_unused=True)
     unused = [i for i, g in enumerate(grads) if g is None]
     if unused and not allow_unused:
         raise ValueError(
-            f"hidden_grad_norms: {len(unused)} of the {len(states)} states (first: state "
+            f"{owner}: {len(unused)} of the {len(states)} states (first: state "
             f"{unused[0]}, shape {states[unused[0]].shape}) do not reach the loss. Pass the "
-            f"h_t tensors the loss was computed from (a slice out[t] taken after the loss "
-            f"was built is a new tensor), or allow_unused=True to get 0 for them")
+            f"h_t tensors the loss was computed from, or allow_unused=True to get 0 for them")
     return np.array([0.0 if g is None else
                      float(np.sqrt(np.sum(np.square(g.data, dtype=np.float64))))
                      for g in grads])

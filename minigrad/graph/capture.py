@@ -33,7 +33,8 @@ import numpy as np
 from ..autograd import backward as _engine_backward
 from ..errors import GraphFreedError
 from ..source import format_location, is_internal_code
-from ..state import STATE
+from ..state import PER_THREAD
+from ..structure import graph_inputs as engine_inputs, is_freed
 from ..tensor import Tensor
 
 _LAYER = re.compile(r"^layer(\d+)$")
@@ -43,17 +44,16 @@ KINDS = ("parameter", "input", "constant", "initial_state", "state", "gate", "op
 
 
 def graph_inputs(node):
-    """The inputs of `node`, in argument order: the one place capture reads them.
-
-    Raises GraphFreedError when a backward released them.
-    """
-    inputs = node._inputs
-    if inputs is None:
+    """The inputs of `node`, in argument order: the one place capture reads them. After
+    a backward they are the skeletons the engine kept (structure.py); a composite op
+    (a fused layer) is unfolded into its decomposition there."""
+    try:
+        return engine_inputs(node)
+    except GraphFreedError:
         raise GraphFreedError(
             f"trace: the graph of {node._prim.name} (created at {format_location(node.source)}) "
-            f"was freed by a backward; trace before backward, or backward with "
-            f"retain_graph=True")
-    return inputs
+            f"was freed by a backward and its structure was not kept; trace before "
+            f"backward, or backward with retain_graph=True") from None
 
 
 def parse_scope(scope):
@@ -246,14 +246,16 @@ class _Tee:
 
 @contextmanager
 def observing(observer):
-    """Install `observer` on the engine for the block; an observer already installed
-    keeps being told too, and is restored afterwards (even on error)."""
-    previous = STATE.observer
-    STATE.observer = observer if previous is None else _Tee(observer, previous)
+    """Install `observer` on the engine for the block, for the backward passes of the
+    calling thread; an observer already installed keeps being told too, and is restored
+    afterwards (even on error)."""
+    state = PER_THREAD.state
+    previous = state.observer
+    state.observer = observer if previous is None else _Tee(observer, previous)
     try:
         yield observer
     finally:
-        STATE.observer = previous
+        state.observer = previous
 
 
 def _norm(grad):
@@ -373,11 +375,6 @@ def _inputs(node):
     return graph_inputs(node) if node._prim is not None else ()
 
 
-def _is_freed(node):
-    """True for a node whose saved values a backward released (or a value-free skeleton)."""
-    return not isinstance(node, Tensor) or (node._prim is not None and node._inputs is None)
-
-
 def trace(*outputs, modules=None, backward=False, gradient=None):
     """Capture the graph that computed `outputs`.
 
@@ -432,7 +429,7 @@ def capture(outputs, modules=None, names=None, backward=False, gradient=None, ow
         name = _name(kind, node, leaf_name)
         value = _value(node)
         grad_of = getattr(node, "_grad_of", None)
-        graph.freed = graph.freed or _is_freed(node)
+        graph.freed = graph.freed or (node._prim is not None and is_freed(node))
         graph.nodes[nid] = {
             "kind": kind,
             "name": name,

@@ -15,7 +15,7 @@ from ..creation import as_tensor_data
 from ..grad_mode import no_grad
 from ..scope import name_scope
 from ..source import site_for_module_call
-from ..state import STATE
+from ..state import PER_THREAD
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -112,7 +112,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        state = STATE
+        state = PER_THREAD.state
         outer_site = state.user_site
         state.user_site = site_for_module_call(self)
         try:

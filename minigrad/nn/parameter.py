@@ -9,6 +9,7 @@ class Parameter(Tensor):
     """A tensor that requires grad and is listed by `Module.parameters()`."""
 
     __slots__ = ()
+    is_parameter = True   # kept in a freed graph's skeleton (minigrad/structure.py)
 
     def __init__(self, data, requires_grad=True):
         if isinstance(data, Tensor):

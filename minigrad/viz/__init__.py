@@ -1,11 +1,17 @@
-"""Drawing: the pictures of minigrad's graphs and the charts of their gradients.
+"""Drawing: the pictures minigrad makes of a network and of its gradients.
 
-A pipeline that reads and never reaches back:
+They read plain data (captured graphs, numpy arrays) and never reach back into ops,
+models or live tensors. Nothing is imported here, so that importing one module of the
+package loads only what it needs.
+
+The graph pictures, a pipeline in which each stage reads only the one before it:
+    render.py             `mg.render`, the entry point: capture, gradients, then
     view.py, fit.py       what is drawn: detail level, collapsed steps, windows
     placement.py, plan.py, wrap.py
                           where it goes: rows, columns, references, connectors (plain data)
     dot_bugs.py           dot's layout bugs, worked around in the plan, one function each
-    emitter.py            the one writer of dot; style.py, labels.py, legend.py its words
-    drawing.py            the Digraph returned, RenderError
-    render.py             `mg.render`, the entry point: capture, gradients, then the above
+    emitter.py            the one writer of dot; style.py, labels.py, legend.py its looks
+                          and words; drawing.py the Digraph it returns, RenderError
+The charts: gradients through time in `charts`, `attention_heatmap`, and the files
+they write in `figure_files`.
 """

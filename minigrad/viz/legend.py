@@ -4,12 +4,14 @@
 so that tests can check them against the picture; `graph_label` draws them, with the
 title, as the graph's Graphviz HTML-like label.
 """
+import textwrap
 from html import escape
 
 from . import style
 
 KIND_ORDER = ("parameter", "input", "initial_state", "state", "gate", "op", "loss", "cell",
               "layer", "grad", "gap")
+NOTE_WIDTH = 150   # characters per line of a note under the title
 STATE_WORDS = {"h": "the hidden state h_t, handed to the next step",
                "c": "the cell state c_t, handed to the next step",
                "y": "the output y_t, fed back to the next step (Jordan)"}
@@ -20,7 +22,8 @@ def legend_entries(plan, scale=None, any_highlight=False):
 
     Marks: "kind" (detail: the node kind), "output", "reference", "connector",
     "weight-edge", "recurrent" (detail: the state's name), "source", "backward",
-    "scale" (detail: the bin index, highest first), "zero-gradient".
+    "path" (a highlighted path without magnitudes), "scale" (detail: the bin index,
+    highest first), "zero-gradient".
     """
     drawn = [node for node in plan.nodes.values()]
     kinds = {node.kind for node in drawn}
@@ -43,6 +46,9 @@ def legend_entries(plan, scale=None, any_highlight=False):
         entries.append(("source", None, "red border: the highlighted tensor"))
     if plan.mode == "backward":
         entries.append(("backward", None, "arrows point the way the gradient flows"))
+    if any_highlight and scale is None:
+        entries.append(("path", None, "red arrow: on a path from the highlighted tensor to "
+                                      "the output"))
     if scale is not None:
         for index in reversed(range(scale.bins)):
             low, high = scale.bounds(index)
@@ -59,7 +65,8 @@ def graph_label(title, notes, entries, scale=None, columns=3):
     rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.TITLE_FONT_SIZE}">'
             f'{escape(title)}</FONT></TD></TR>']
     rows += [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.CLUSTER_FONT_SIZE}">'
-             f'{escape(note)}</FONT></TD></TR>' for note in notes]
+             f'{escape(line)}</FONT></TD></TR>' for note in notes
+             for line in textwrap.wrap(note, NOTE_WIDTH, subsequent_indent="  ")]
     if entries:
         per_column = -(-len(entries) // columns)
         cells = []
@@ -97,6 +104,7 @@ def _swatch(mark, detail, scale):
                "recurrent": (style.RECURRENT_EDGE["color"], f"&#8212;{escape(str(detail))}&#8594;"),
                "source": (style.HIGHLIGHT_SOURCE_STYLE["color"], "[ ]"),
                "backward": ("#404040", "&#8592;"),
+               "path": ("#e31a1c", "&#8212;&#8594;"),
                "zero-gradient": ("#909090", "&#183; &#183; &#183;")}
     colour, text = symbols[mark]
     return f'<TD><FONT COLOR="{colour}" POINT-SIZE="{style.NODE_FONT_SIZE}">{text}</FONT></TD>'

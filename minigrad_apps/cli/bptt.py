@@ -1,14 +1,18 @@
-"""`minigrad bptt MODEL --steps N --out FILE.svg`: the vanishing-gradient chart.
+"""`minigrad bptt MODEL --steps N --out FILE`: the chart of vanishing (or exploding)
+gradients through time.
 
 Plots ||dL/dh_t|| for t = 0..N-1 (loss on the last hidden state) of the chosen
-model, or of RNN, LSTM and GRU together with `all`. `--forget-bias B` starts the
-LSTM's forget gate at B, and the chart says which forget-gate bias it shows.
+model, or of RNN, LSTM and GRU together with `all`, as .svg, .png or .pdf. Options
+set what makes the gradient vanish or explode: `--forget-bias B` (the LSTM's forget
+gate), `--nonlinearity relu` (the RNN), `--init-whh` and `--scale-whh S [S ...]` (the
+recurrent weights; several values give one line each). The chart's title and line
+names say which settings it shows, and nothing it does not show.
 """
 import argparse
 import math
 import sys
 
-from .render import positive_int, report_cannot_write
+from .render import output_format, positive_int, report_cannot_write
 
 FORGET_NOTE = "a forget-gate bias of about 1 keeps the LSTM's gradient alive"
 
@@ -25,14 +29,18 @@ def finite_float(text):
 
 
 def register(subparsers):
+    from ..vanishing import INITS
     parser = subparsers.add_parser(
-        "bptt", help="chart of ||dL/dh_t|| through time (vanishing gradients)",
+        "bptt", help="chart of ||dL/dh_t|| through time (vanishing and exploding gradients)",
         description="Chart ||dL/dh_t|| at every time step t of a freshly initialised model, "
                     "with the loss on the last step (log scale): how far back the gradient "
-                    "reaches. The LSTM starts with PyTorch's init, whose forget-gate bias is "
-                    "about 0; then its gradient can vanish as fast as the tanh RNN's. "
-                    f"With --forget-bias 1, {FORGET_NOTE} (Jozefowicz et al. 2015). "
-                    "The chart says which forget-gate bias it shows.")
+                    "reaches, and whether it shrinks or grows on the way. The LSTM starts "
+                    "with PyTorch's init, whose forget-gate bias is about 0; then its "
+                    "gradient can vanish as fast as the tanh RNN's. With --forget-bias 1, "
+                    f"{FORGET_NOTE} (Jozefowicz et al. 2015). A ReLU RNN whose W_hh is "
+                    "scaled up (--nonlinearity relu --scale-whh 2) makes it explode; "
+                    "--scale-whh 0.5 1 2 draws the three side by side. The chart says which "
+                    "settings it shows.")
     parser.add_argument("model", choices=("rnn", "lstm", "gru", "all"),
                         help="which model; all: the three on one chart")
     parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
@@ -43,29 +51,44 @@ def register(subparsers):
                         help="lstm and all: start the LSTM's forget-gate bias at B "
                              "(bias_ih_l0[H:2H] = B, bias_hh_l0[H:2H] = 0); 1 keeps the "
                              "gradient alive (default: PyTorch's init, random around 0)")
-    parser.add_argument("--out", required=True, help="output .svg file")
+    parser.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh",
+                        help="rnn and all: the RNN's nonlinearity (default: tanh)")
+    parser.add_argument("--init-whh", choices=INITS, default="default",
+                        help="the recurrent weights W_hh: PyTorch's uniform init (default), "
+                             "or each gate's (H, H) block orthogonal or the identity")
+    parser.add_argument("--scale-whh", type=finite_float, nargs="+", default=[1.0],
+                        metavar="S", help="multiply W_hh by S after its init; several "
+                                          "values draw one line each (default: 1)")
+    parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
 
 
 def run(args):
-    from minigrad.graph.charts import gradient_norm_chart
+    from minigrad.viz.charts import gradient_norm_chart
 
     from ..vanishing import vanishing_gradient_comparison
-    if args.forget_bias is not None and args.model not in ("lstm", "all"):
-        print(f"minigrad bptt: error: --forget-bias is for the LSTM's forget gate; "
-              f"{args.model} has no forget gate (use lstm or all)", file=sys.stderr)
-        return 2
-    if not args.out.lower().endswith(".svg"):
-        print(f"minigrad bptt: error: --out must end in .svg, got {args.out!r}", file=sys.stderr)
+    for option, used, model, what in (
+            ("--forget-bias", args.forget_bias is not None, "lstm", "forget gate"),
+            ("--nonlinearity", args.nonlinearity != "tanh", "rnn", "choice of nonlinearity")):
+        if used and args.model not in (model, "all"):
+            print(f"minigrad bptt: error: {option} is for the {model.upper()}'s {what}; "
+                  f"{args.model} has no {what} (use {model} or all)", file=sys.stderr)
+            return 2
+    try:
+        output_format(args.out)
+    except ValueError as exc:
+        print(f"minigrad bptt: error: {exc}", file=sys.stderr)
         return 2
     names = ("RNN", "LSTM", "GRU") if args.model == "all" else (args.model.upper(),)
-    series = vanishing_gradient_comparison(T=args.steps, hidden=args.hidden, seed=args.seed,
-                                           forget_bias=args.forget_bias, models_to_run=names)
-    title = f"||dL/dh_t|| over {args.steps} steps (loss on the last step)"
-    if "LSTM" in names:
-        title += "\n" + forget_bias_note(args.forget_bias)
+    series = {}
+    for scale in args.scale_whh:
+        series.update(vanishing_gradient_comparison(
+            T=args.steps, hidden=args.hidden, seed=args.seed, forget_bias=args.forget_bias,
+            models_to_run=names, nonlinearity=args.nonlinearity, init_whh=args.init_whh,
+            scale_whh=scale))
     try:
-        gradient_norm_chart(series, args.out, title=title)
+        gradient_norm_chart(series, args.out, title=chart_title(args, names),
+                            ylabel="||dL/dh_t||")
     except OSError as exc:
         report_cannot_write("bptt", args.out, exc)
         return 2
@@ -73,13 +96,18 @@ def run(args):
     return 0
 
 
-def forget_bias_note(forget_bias):
-    """The chart's lines on the LSTM's forget-gate bias (None: PyTorch's init).
+def chart_title(args, names):
+    """What the chart shows: the quantity, where the loss is, the LSTM's forget-gate
+    bias (the line names say the other settings). No claim that the lines do not
+    show: the forget-gate advice lives in --help."""
+    lines = [f"||dL/dh_t|| at initialisation, loss on the last of {args.steps} steps"]
+    if "LSTM" in names:
+        lines.append(forget_bias_note(args.forget_bias))
+    return "\n".join(lines)
 
-    Two short lines rather than one long one: the title is centred on a 7-inch figure.
-    """
+
+def forget_bias_note(forget_bias):
+    """The chart's line on the LSTM's forget-gate bias (None: PyTorch's init)."""
     if forget_bias is None:
-        used = "LSTM forget-gate bias: PyTorch's random init (mean 0);"
-    else:
-        used = f"LSTM forget-gate bias {forget_bias:g} (bias_ih[H:2H] = {forget_bias:g});"
-    return f"{used}\n{FORGET_NOTE}"
+        return "LSTM forget-gate bias: PyTorch's random init (mean 0)"
+    return f"LSTM forget-gate bias {forget_bias:g} (bias_ih[H:2H] = {forget_bias:g})"

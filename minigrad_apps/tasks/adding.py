@@ -18,7 +18,8 @@ back, so its norm shrinks geometrically and the first marker's value never reach
 the weights; the LSTM's cell path c_t = f * c_{t-1} + ... (and the GRU's update
 gate) passes it back scaled only by the forget (update) gate. With `out_dir` the
 task writes ||dL/dh_t|| over t for the four models, at initialisation and after
-training (minigrad.graph.bptt.hidden_grad_norms), plus the results as markdown.
+training (minigrad.graph.bptt.hidden_grad_norms of the recurrent layer), plus the
+results as markdown.
 
     minigrad train adding [--quick] [--epochs N] [--seed S] [--out DIR]
 
@@ -111,16 +112,12 @@ def train_one(kind, T, clip, steps, seed, hidden_size=32, batch_size=32, lr=1e-2
 
 
 def hidden_state_grad_norms(model, T, seed=0, n=64):
-    """||dL/dh_t|| over t for `model` on an adding batch (run step by step)."""
+    """||dL/dh_t|| over t for `model` on an adding batch (the states of its recurrent
+    layer's forward over the whole sequence)."""
     from minigrad.graph.bptt import hidden_grad_norms
-    from models.architectures import last_layer_state
     x, y = _tensors(*adding_problem(n=n, T=T, seed=seed + 3))
-    state, states = None, []
-    for t in range(T):
-        _, state = model.rnn(x[:, t:t + 1], state, first_step=t)   # scoped t{t}, not t0
-        states.append(state[0] if isinstance(state, tuple) else state)
-    loss = F.mse_loss(model.fc(last_layer_state(state, False)), y)
-    return hidden_grad_norms(loss, states)
+    loss = F.mse_loss(model(x), y)
+    return hidden_grad_norms(loss, model.rnn)
 
 
 def markdown_table(rows):
@@ -136,7 +133,7 @@ def markdown_table(rows):
 
 def write_report(rows, lengths, out_dir, seed):
     """adding_results.md and, per T, the gradient-norm charts at init and after training."""
-    from minigrad.graph.charts import gradient_norm_chart
+    from minigrad.viz.charts import gradient_norm_chart
     os.makedirs(out_dir, exist_ok=True)
     charts = []
     for T in lengths:
@@ -149,8 +146,9 @@ def write_report(rows, lengths, out_dir, seed):
             path = os.path.join(out_dir, f"adding_grad_norms_T{T}_{when}.svg")
             gradient_norm_chart(
                 {NAMES[k]: hidden_state_grad_norms(m, T, seed) for k, m in chosen.items()}, path,
-                title=f"||dL/dh_t||, adding problem T={T}, "
-                      + ("at initialisation" if when == "init" else "after training (clip=1)"))
+                title=f"||dL/dh_t||, adding problem T={T}, loss on the last step\n"
+                      + ("at initialisation" if when == "init" else "after training (clip=1)"),
+                ylabel="||dL/dh_t||")
             charts.append(os.path.basename(path))
     with open(os.path.join(out_dir, "adding_results.md"), "w") as f:
         f.write("# Adding problem\n\n" + __doc__.split("\n\n")[2].replace("\n", " ") + "\n\n"

@@ -151,3 +151,56 @@ def test_detach_cuts_the_graph():
     y = x * x.detach()           # only the first factor is differentiated
     y.backward()
     assert x.grad.item() == 3.0
+
+
+def _op_arrays(output):
+    """Weak references to the arrays of every op node behind `output` (not its own)."""
+    import weakref
+    from minigrad.structure import graph_inputs
+    refs, seen, stack = [], {id(output)}, [output]
+    while stack:
+        for child in graph_inputs(stack.pop()):
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+                if child._prim is not None and isinstance(child.data, np.ndarray):
+                    refs.append(weakref.ref(child.data))
+    return refs
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_backward_frees_the_saved_arrays_and_keeps_only_the_structure(retain_graph):
+    """After a plain backward no array of the graph's ops stays alive (PyTorch frees its
+    saved tensors), though the structure does (structure.py); with retain_graph every
+    one does."""
+    import gc
+
+    import models
+    mg.manual_seed(0)
+    loss = models.LSTM(3, 5)(mg.randn(6, 2, 3))[0].sum()
+    refs = _op_arrays(loss)
+    assert len(refs) > 50
+    loss.backward(retain_graph=retain_graph)
+    gc.collect()
+    alive = sum(ref() is not None for ref in refs)
+    assert alive == (len(refs) if retain_graph else 0)
+    assert len(_op_arrays(loss)) == (len(refs) if retain_graph else 0)
+
+
+def test_the_structure_of_a_freed_graph_keeps_ops_scopes_roles_and_shapes():
+    from minigrad.structure import Skeleton, graph_inputs
+    x = f64([1.0, 2.0])
+    w = f64(0.5)
+    with mg.name_scope("t0"):
+        h = mg.mark((x * w).tanh(), "state", "h")
+    loss = (h * h).sum()
+    loss.backward()
+    (square,) = graph_inputs(loss)
+    first, second = graph_inputs(square)
+    assert isinstance(first, Skeleton) and first is second   # one skeleton per tensor
+    assert (first.op, first.scope, first.role, first.shape, first.dtype) == \
+        ("tanh", ("t0",), ("state", "h"), (2,), np.float64)
+    (product,) = graph_inputs(first)
+    assert product.op == "mul" and product.data is None
+    assert [i.op for i in graph_inputs(product)] == [None, None]
+    assert graph_inputs(product)[1] is w    # a parameter is kept as itself

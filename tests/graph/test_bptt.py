@@ -162,14 +162,6 @@ def test_hidden_grad_norms_unused_state_is_an_error_or_zero_when_allowed():
                                [1.5, 0.0])
 
 
-def test_hidden_grad_norms_of_slices_taken_after_the_loss_is_an_error():
-    rnn = models.RNN(2, 4)
-    out, _ = rnn(mg.randn(5, 1, 2))
-    loss = (out[-1] ** 2).sum()
-    with pytest.raises(ValueError, match="5 of the 5 states .* slice out"):
-        mg.bptt.hidden_grad_norms(loss, [out[t] for t in range(5)])
-
-
 def test_enumerate_paths_three_step_rnn():
     w_hh, w_xh, states = scalar_rnn()
     loss = states[-1]
@@ -246,12 +238,16 @@ def test_per_step_grads_through_a_recurrent_layer_match_per_step_weight_copies(n
     reference_loss = (h_last * v).sum()
     assert reference_loss.item() == pytest.approx(loss.item(), rel=1e-12)
 
-    for short in ("weight_hh", "weight_ih", "bias_hh"):
+    of_the_layer = mg.bptt.per_step_grads(loss, layer)      # the layer itself: every weight
+    assert list(of_the_layer) == [name for name, _ in layer.named_parameters()]
+    for short in ("weight_hh", "weight_ih", "bias_ih", "bias_hh"):
         terms = mg.bptt.per_step_grads(loss, getattr(layer, short + "_l0"))
         expected = np.stack([g.data for g in mg.grad(
             reference_loss, [getattr(c, short) for c in cells], retain_graph=True)])
         assert terms.shape == expected.shape
         np.testing.assert_allclose(terms, expected, rtol=1e-9, atol=1e-13)
+        np.testing.assert_allclose(of_the_layer[short + "_l0"], expected, rtol=1e-9,
+                                   atol=1e-13)
 
 
 def test_per_step_grads_two_layer_bidirectional_lstm_sum_to_gradient():
@@ -336,3 +332,332 @@ def test_an_op_mixing_time_rows_falls_back_to_the_whole_replay():
     (full,) = mg.grad(loss, W)
     assert terms.shape == (4, 3, 2)
     np.testing.assert_allclose(terms.sum(axis=0), full.data, rtol=1e-10, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------
+# hidden_grad_norms on a whole-sequence layer, against a hand-written loop over cells
+# ---------------------------------------------------------------------------------
+CELLS = {"RNN": models.RNNCell, "LSTM": models.LSTMCell, "GRU": models.GRUCell}
+
+
+def cell_copy(layer, name, k, d):
+    """A cell of `name` holding the layer's weights of layer k, direction d."""
+    inputs = layer.input_size if k == 0 else layer.hidden_size * (1 + layer.bidirectional)
+    cell = CELLS[name](inputs, layer.hidden_size).double()
+    suffix = f"_l{k}" + ("_reverse" if d else "")
+    cell.load_state_dict({key: layer.state_dict()[key + suffix] for key in cell.state_dict()})
+    return cell
+
+
+def hand_loop(cells, xs, num_layers, directions):
+    """Run one sequence (xs: list of (1, F) tensors) through per-step cell calls.
+
+    Returns {(k, d): [h_t for t in range(T)]} (and the same for c under (k, d, "c"))."""
+    T = len(xs)
+    states, layer_input = {}, xs
+    for k in range(num_layers):
+        for d in range(directions):
+            cell, h, c, hs, cs = cells[k, d], None, None, [None] * T, [None] * T
+            for t in (reversed(range(T)) if d else range(T)):
+                if isinstance(cell, models.LSTMCell):
+                    h, c = cell(layer_input[t]) if h is None else cell(layer_input[t], (h, c))
+                else:
+                    h = cell(layer_input[t]) if h is None else cell(layer_input[t], h)
+                hs[t], cs[t] = h, c
+            states[k, d], states[k, d, "c"] = hs, cs
+        layer_input = [mg.concat([states[k, d][t] for d in range(directions)], axis=-1)
+                       for t in range(T)]
+    return states
+
+
+def reference_norms(layer, name, xs, lengths, V, v, loss_on, layer_index=None, directions=None,
+                    state="h"):
+    """||dL/dh_t|| from hand-written loops, one sequence at a time (each run for its own
+    length only: no masking at all), norms taken over the batch.
+
+    loss_on="all": L = sum over valid t of V[t, i] . out_t (the top layer, both
+    directions); "last": L = sum over the top layer's directions of v[d, i] . h_n."""
+    D = 2 if layer.bidirectional else 1
+    top = layer.num_layers - 1
+    k_read = top if layer_index is None else layer_index
+    dirs = range(D) if directions is None else directions
+    T, N = xs.shape[0], xs.shape[1]
+    lengths = [T] * N if lengths is None else lengths
+    squares = np.zeros(T)
+    for i in range(N):
+        L = lengths[i]
+        cells = {(k, d): cell_copy(layer, name, k, d) for k in range(layer.num_layers)
+                 for d in range(D)}
+        states = hand_loop(cells, [mg.tensor(xs[t, i:i + 1]) for t in range(L)],
+                           layer.num_layers, D)
+        if loss_on == "all":
+            loss = sum((mg.concat([states[top, d][t] for d in range(D)], axis=-1)
+                        * mg.tensor(V[t, i:i + 1])).sum() for t in range(L))
+        else:
+            finals = [states[top, 0][L - 1]] + ([states[top, 1][0]] if D == 2 else [])
+            loss = sum((h * mg.tensor(v[d, i:i + 1])).sum() for d, h in enumerate(finals))
+        key = (lambda d: (k_read, d)) if state == "h" else (lambda d: (k_read, d, "c"))
+        wanted = [(t, states[key(d)][t]) for d in dirs for t in range(L)]
+        grads = mg.grad(loss, [s for _, s in wanted], allow_unused=True)
+        for (t, _), g in zip(wanted, grads):
+            if g is not None:
+                squares[t] += float((g.data ** 2).sum())
+    return np.sqrt(squares)
+
+
+def layer_and_losses(name, T=5, N=3, F=2, H=3, seed=0, lengths=None, **options):
+    mg.manual_seed(seed)
+    layer = getattr(models, name)(F, H, **options).double()
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(size=(T, N, F))
+    D = 2 if layer.bidirectional else 1
+    V, v = rng.normal(size=(T, N, D * H)), rng.normal(size=(D, N, H))
+    x = mg.tensor(xs.transpose(1, 0, 2) if layer.batch_first else xs)
+    out, final = layer(x, lengths=lengths)
+    h_n = final[0] if isinstance(final, tuple) else final
+    out_tm = out.permute(1, 0, 2) if layer.batch_first else out
+    losses = {"all": (out_tm * mg.tensor(V)).sum(),
+              "last": (h_n[-D:] * mg.tensor(v)).sum()}
+    return layer, out, final, xs, V, v, losses
+
+
+OPTIONS = [dict(), dict(lengths=[5, 2, 4]), dict(bidirectional=True),
+           dict(bidirectional=True, lengths=[5, 2, 4]), dict(num_layers=2),
+           dict(num_layers=2, bidirectional=True, lengths=[3, 5, 1]), dict(batch_first=True),
+           dict(batch_first=True, lengths=[2, 5, 5])]
+
+
+def option_id(options):
+    return ",".join(f"{k}={v}" for k, v in options.items()) or "plain"
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=option_id)
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_hidden_grad_norms_of_a_layer_output_equal_a_hand_written_cell_loop(name, options):
+    options = dict(options)
+    lengths = options.pop("lengths", None)
+    layer, out, final, xs, V, v, losses = layer_and_losses(name, lengths=lengths, **options)
+    T = xs.shape[0]
+    slices = [out[:, t] if layer.batch_first else out[t] for t in range(T)]
+    for loss_on, loss in losses.items():
+        expected = reference_norms(layer, name, xs, lengths, V, v, loss_on)
+        assert expected[-1] > 0 or loss_on == "last"
+        for given in (out, slices, layer):
+            norms = mg.bptt.hidden_grad_norms(loss, given)
+            assert norms.shape == (T,)
+            np.testing.assert_allclose(norms, expected, rtol=1e-10, atol=1e-15,
+                                       err_msg=f"{loss_on} {type(given).__name__}")
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_hidden_grad_norms_per_direction_and_per_layer(name):
+    lengths = [4, 5, 2]
+    layer, out, final, xs, V, v, losses = layer_and_losses(
+        name, lengths=lengths, num_layers=2, bidirectional=True, seed=4)
+    for loss_on, loss in losses.items():
+        for k in (0, 1):
+            for d, direction in enumerate(("forward", "reverse")):
+                expected = reference_norms(layer, name, xs, lengths, V, v, loss_on,
+                                           layer_index=k, directions=[d])
+                norms = mg.bptt.hidden_grad_norms(loss, out, layer=k, direction=direction)
+                np.testing.assert_allclose(norms, expected, rtol=1e-10, atol=1e-15,
+                                           err_msg=f"{loss_on} layer {k} {direction}")
+                assert norms.max() > 0
+        both = reference_norms(layer, name, xs, lengths, V, v, loss_on, layer_index=0)
+        np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, layer, layer=0), both,
+                                   rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_a_layer_whose_output_was_dropped_is_read_through_its_final_states(name):
+    """A classifier on h_n keeps no `out`: the layer's last forward is then its h_n."""
+    import gc
+    lengths = [5, 2, 4]
+    layer, out, final, xs, V, v, losses = layer_and_losses(
+        name, lengths=lengths, num_layers=2, bidirectional=True, seed=6)
+    expected = reference_norms(layer, name, xs, lengths, V, v, "last")
+    loss = losses["last"]
+    h_n = final[0] if isinstance(final, tuple) else final
+    del out, final, losses
+    gc.collect()
+    assert len(layer.last_forward_tensors()) == 1          # h_n: out and c_n are gone
+    for given in (layer, h_n):
+        np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, given), expected,
+                                   rtol=1e-10, atol=1e-15)
+
+
+def test_the_lstm_cell_state_is_reachable_with_state_c():
+    lengths = [5, 3, 4]
+    layer, out, final, xs, V, v, losses = layer_and_losses("LSTM", lengths=lengths,
+                                                           bidirectional=True, seed=2)
+    for loss_on, loss in losses.items():
+        expected = reference_norms(layer, "LSTM", xs, lengths, V, v, loss_on, state="c")
+        np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, layer, state="c"),
+                                   expected, rtol=1e-10, atol=1e-15)
+        assert not np.allclose(expected, reference_norms(layer, "LSTM", xs, lengths, V, v,
+                                                         loss_on))
+    # from the output alone the c of each direction's last step is out of reach (only c_n
+    # holds it): the reverse direction ends at step 0
+    with pytest.raises(ValueError, match="state 'c' of lstm layer 0 reverse at step 0 is "
+                                         "not reachable.*pass the layer itself"):
+        mg.bptt.hidden_grad_norms(losses["all"], out, state="c")
+
+
+def test_a_loss_on_one_step_leaves_the_later_steps_at_zero():
+    mg.manual_seed(1)
+    gru = models.GRU(2, 3).double()
+    out, _ = gru(mg.randn(6, 1, 2, dtype=mg.float64))
+    norms = mg.bptt.hidden_grad_norms((out[2] ** 2).sum(), out)
+    np.testing.assert_array_equal(norms[3:], 0.0)
+    assert np.all(norms[:3] > 0)
+    assert norms[2] == pytest.approx(np.linalg.norm(2 * out.data[2]), rel=1e-12)
+
+
+def test_a_bidirectional_wrapper_gives_both_of_its_layers():
+    mg.manual_seed(5)
+    bi = models.Bidirectional(models.RNN(2, 3)).double()
+    rng = np.random.default_rng(5)
+    xs = rng.normal(size=(4, 2, 2))
+    out, _ = bi(mg.tensor(xs))
+    V = rng.normal(size=out.shape)
+    loss = (out * mg.tensor(V)).sum()
+    cells = {(0, 0): cell_copy(bi.forward_layer, "RNN", 0, 0),
+             (0, 1): cell_copy(bi.backward_layer, "RNN", 0, 0)}
+    squares = np.zeros(4)
+    for i in range(2):
+        states = hand_loop(cells, [mg.tensor(xs[t, i:i + 1]) for t in range(4)], 1, 2)
+        ref = sum((mg.concat([states[0, 0][t], states[0, 1][t]], axis=-1)
+                   * mg.tensor(V[t, i:i + 1])).sum() for t in range(4))
+        wanted = states[0, 0] + states[0, 1]
+        for t, g in enumerate(mg.grad(ref, wanted)):
+            squares[t % 4] += float((g.data ** 2).sum())
+    for given in (bi, out):
+        np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, given), np.sqrt(squares),
+                                   rtol=1e-10)
+
+
+def test_hidden_grad_norms_of_a_jordan_network_read_its_output_y():
+    mg.manual_seed(2)
+    jordan = models.JordanRNN(2, 4, 3).double()
+    rng = np.random.default_rng(2)
+    xs = rng.normal(size=(5, 1, 2))
+    out, _ = jordan(mg.tensor(xs))
+    loss = (out[-1] ** 2).sum()
+    y, ys = None, []
+    for t in range(5):                      # the same cell, called by hand
+        y = jordan.cell(mg.tensor(xs[t]), y)
+        ys.append(y)
+    expected = [np.linalg.norm(g.data) for g in mg.grad((ys[-1] ** 2).sum(), ys)]
+    np.testing.assert_allclose(mg.bptt.hidden_grad_norms(loss, out), expected, rtol=1e-10)
+
+
+def test_hidden_grad_norms_errors_say_what_to_pass():
+    mg.manual_seed(0)
+    rnn = models.RNN(2, 3)
+    with pytest.raises(ValueError, match="RNN holds no tensors of a forward pass: run the "
+                                         "layer first"):
+        mg.bptt.hidden_grad_norms(mg.tensor(1.0, requires_grad=True) * 2, rnn)
+    out, _ = rnn(mg.randn(4, 1, 2))
+    loss = (out ** 2).sum()
+    import copy
+    with pytest.raises(ValueError, match="RNN holds no tensors of a forward pass"):
+        mg.bptt.hidden_grad_norms(loss, copy.deepcopy(rnn))     # a copy ran no forward
+    with pytest.raises(ValueError, match="no reverse direction in the layer read"):
+        mg.bptt.hidden_grad_norms(loss, out, direction="reverse")
+    with pytest.raises(ValueError, match="no layer 1 behind the tensors given; their layers "
+                                         "are 0"):
+        mg.bptt.hidden_grad_norms(loss, out, layer=1)
+    with pytest.raises(ValueError, match="no state 'c' behind the tensors given; their "
+                                         "states are h"):
+        mg.bptt.hidden_grad_norms(loss, rnn, state="c")
+    with pytest.raises(ValueError, match="direction must be None, 'forward' or 'reverse'"):
+        mg.bptt.hidden_grad_norms(loss, out, direction="backward")
+    with pytest.raises(ValueError, match=r"no per-step state behind the tensor of shape "
+                                         r"\(2, 1, 3\).*pass the list of its h_t"):
+        mg.bptt.hidden_grad_norms(loss, mg.randn(2, 1, 3, requires_grad=True))
+    other, _ = rnn(mg.randn(4, 1, 2))       # a second forward: the layer's last is this one
+    with pytest.raises(ValueError, match="the loss does not depend on the h_t of 4 steps"):
+        mg.bptt.hidden_grad_norms(loss, rnn)
+    with pytest.raises(ValueError, match="read two forwards of rnn layer 0 forward "
+                                         r"\(two h's at step \d\)"):
+        mg.bptt.hidden_grad_norms(loss + (other ** 2).sum(), [out, other])
+    with mg.no_grad():
+        evaluated = rnn(mg.randn(4, 1, 2))
+    with pytest.raises(ValueError, match="the last forward of the RNN recorded no graph "
+                                         r"\(it ran under no_grad\?\)"):
+        mg.bptt.hidden_grad_norms(loss, rnn)
+    del other, evaluated
+
+
+def test_outputs_of_two_layers_are_refused():
+    class Two(mg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first, self.second = models.GRU(2, 3), models.GRU(3, 3)
+
+        def forward(self, x):
+            return self.second(self.first(x)[0])[0]
+    two = Two()
+    out = two(mg.randn(4, 1, 2))
+    with pytest.raises(ValueError, match=r"read several recurrent layers "
+                                         r"\(two.first, two.second\); pass one layer"):
+        mg.bptt.hidden_grad_norms((out ** 2).sum(), two)
+    np.testing.assert_allclose(mg.bptt.hidden_grad_norms((out ** 2).sum(), two.second),
+                               mg.bptt.hidden_grad_norms((out ** 2).sum(), out))
+    assert mg.bptt.hidden_grad_norms((out ** 2).sum(), two.first).min() > 0
+
+
+def test_a_freed_graph_is_a_clear_error():
+    rnn = models.RNN(2, 3)
+    out, _ = rnn(mg.randn(3, 1, 2))
+    loss = (out ** 2).sum()
+    loss.backward()
+    with pytest.raises(mg.GraphFreedError, match="hidden_grad_norms: the graph behind the "
+                                                 "states was freed by a backward"):
+        mg.bptt.hidden_grad_norms(loss, out)
+
+
+def test_a_fused_layer_is_read_through_its_unrolled_decomposition():
+    """A composite op (minigrad/composite.py) records one node; hidden_grad_norms unfolds
+    it into its decomposition, the unroll loop with its roles and scopes, and reads the
+    same states as the unrolled run."""
+    from minigrad.composite import Composite
+
+    def fused(x, w, save):
+        h, states = np.zeros(x.shape[1:]), np.empty_like(x)
+        for t in range(x.shape[0]):
+            h = states[t] = np.tanh(x[t] + h @ w.T)
+        return states, None
+
+    layer = Composite("test_tanh_layer", fused)
+
+    @layer.defdecomposition
+    def unrolled(x, w):
+        h, states = mg.zeros(x.shape[1:], dtype=mg.float64), []
+        with mg.name_scope("layer0"), mg.name_scope("forward"):
+            for t in range(x.shape[0]):
+                with mg.name_scope(f"t{t}"):
+                    h = mg.mark((x[t] + h @ w.T).tanh(), "state", "h")
+                states.append(h)
+        return mg.stack(states)
+
+    rng = np.random.default_rng(3)
+    xs, ws = rng.normal(size=(6, 2, 3)), rng.normal(size=(3, 3))
+    results = {}
+    for unrolled_run in (False, True):
+        x = mg.tensor(xs, requires_grad=True, dtype=mg.float64)
+        w = mg.tensor(ws, requires_grad=True, dtype=mg.float64)
+        with mg.unrolled(unrolled_run):
+            out = layer(x, w)
+        assert out.op == ("stack" if unrolled_run else "test_tanh_layer")
+        loss = (out[-1] ** 2).sum()
+        results[unrolled_run] = mg.bptt.hidden_grad_norms(loss, out)
+    hs = [xs[0] * 0]
+    for t in range(6):                            # by hand: dL/dh_t = J^T dL/dh_{t+1}
+        hs.append(np.tanh(xs[t] + hs[-1] @ ws.T))
+    g, expected = 2 * hs[-1], [None] * 6
+    for t in range(5, -1, -1):
+        expected[t] = np.linalg.norm(g)
+        g = (g * (1 - hs[t + 1] ** 2)) @ ws
+    np.testing.assert_allclose(results[False], expected, rtol=1e-12)
+    np.testing.assert_allclose(results[True], expected, rtol=1e-12)

@@ -8,7 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad.errors import GraphFreedError
 from minigrad.graph import Graph, parse_scope
-from minigrad.state import STATE
+from minigrad.state import PER_THREAD
 
 NODE_KEYS = {"kind", "name", "op", "label", "shape", "dtype", "scope", "module", "layer",
              "direction", "time_step", "source", "param_name", "requires_grad", "is_output",
@@ -241,15 +241,15 @@ def test_backward_restores_and_tees_the_previous_observer():
             seen.append(("edge", node.op, position))
 
     recorder = Recorder()
-    STATE.observer = recorder
+    PER_THREAD.state.observer = recorder
     try:
         x = mg.tensor(1.0, requires_grad=True)
         graph = mg.trace(x * x)
         graph.backward()
-        assert STATE.observer is recorder
+        assert PER_THREAD.state.observer is recorder
         assert ("edge", "mul", 1) in seen
     finally:
-        STATE.observer = None
+        PER_THREAD.state.observer = None
 
 
 def test_observer_restored_when_backward_fails():
@@ -257,17 +257,36 @@ def test_observer_restored_when_backward_fails():
     graph = mg.trace(x * 2.0)
     with pytest.raises(RuntimeError):
         graph.backward()            # non-scalar output without gradient
-    assert STATE.observer is None
+    assert PER_THREAD.state.observer is None
     graph.backward(gradient=np.ones(2, dtype=np.float32))
     np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
 
 
-def test_trace_after_freeing_backward_is_an_error():
-    x = mg.tensor(1.0, requires_grad=True)
-    y = (x * x).exp()
+def _structure(graph):
+    """What of a captured graph survives a backward: per node (kind, op, shape, dtype,
+    scope), and the edges."""
+    nodes = [(a["kind"], a["op"], a["shape"], a["dtype"], a["scope"])
+             for _, a in sorted(graph.nodes.items())]
+    return nodes, sorted((s, d, a["input_index"]) for s, d, a in graph.edges)
+
+
+@pytest.mark.parametrize("make", ["scalar", "lstm"])
+def test_trace_after_a_freeing_backward_gives_the_same_structure(make):
+    """The structure survives backward (as torchviz's make_dot after backward), the
+    values do not: a second backward is still an error."""
+    import models
+    mg.manual_seed(0)
+    if make == "scalar":
+        x = mg.tensor(1.5, requires_grad=True)
+        with mg.name_scope("t0"):
+            y = (x * x).exp() + x
+    else:
+        y = models.LSTM(3, 4, num_layers=2)(mg.randn(3, 2, 3))[0].sum()
+    before = _structure(mg.trace(y))
     y.backward()
+    assert _structure(mg.trace(y)) == before
     with pytest.raises(GraphFreedError):
-        mg.trace(y)
+        y.backward()
 
 
 def test_trace_rejects_non_tensors():
@@ -322,11 +341,11 @@ def test_slice_edges_get_the_norm_of_the_full_size_gradient():
     def backward_watched_by(watcher):
         """slicing_graph()'s Graph.backward, `watcher` teed with the graph's recorder."""
         x, w, graph = slicing_graph()
-        STATE.observer = watcher
+        PER_THREAD.state.observer = watcher
         try:
             graph.backward()
         finally:
-            STATE.observer = None
+            PER_THREAD.state.observer = None
         return x, w, graph
 
     aware, full = SliceAware(), FullSize()

@@ -1,12 +1,18 @@
-"""Charts write parseable SVG with one line per series / one bar per step, and the
-RNN/LSTM/GRU comparison agrees with the plain-numpy reference BPTT."""
+"""Charts return matplotlib Figures whose artists hold the data, write .svg/.png/.pdf by
+extension, byte for byte the same each time, on log axes where small terms stay visible;
+and the RNN/LSTM/GRU comparison agrees with the plain-numpy reference BPTT."""
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
-from minigrad.graph.charts import gradient_norm_chart, per_step_contribution_chart
+from minigrad.viz.charts import gradient_norm_chart, per_step_contribution_chart
+from minigrad.viz.attention_heatmap import attention_heatmap
 from minigrad_apps.vanishing import vanishing_gradient_comparison
 from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
@@ -27,10 +33,22 @@ def points(group):
     return np.array(numbers).reshape(-1, 2)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-"}
+
+
 def test_gradient_norm_chart_one_line_per_series_on_a_log_scale(tmp_path):
     series = {"rnn": 10.0 ** -np.arange(6), "lstm": np.linspace(1, 2, 6),
               "gru": np.array([1.0, 0.5, 0.0, 0.25, 0.1, 0.05])}
-    path = gradient_norm_chart(series, tmp_path / "norms.svg", title="norms")
+    path = tmp_path / "norms.svg"
+    fig = gradient_norm_chart(series, path, title="norms")     # the old call form
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    for line, (name, norms) in zip(ax.lines, series.items()):
+        assert line.get_label() == name
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(6))
+        np.testing.assert_array_equal(line.get_ydata(), np.where(norms > 0, norms, np.nan))
     root, lines = groups(path, "series-")
     assert sorted(lines) == ["series-0", "series-1", "series-2"]
     texts = "".join(t.text or "" for t in root.iter(f"{SVG}text"))
@@ -43,21 +61,129 @@ def test_gradient_norm_chart_one_line_per_series_on_a_log_scale(tmp_path):
     assert steps[0] > 0                  # decreasing norms go down the page (SVG y grows)
 
 
-def test_per_step_contribution_chart_bar_heights_are_term_norms(tmp_path):
+def test_gradient_norm_chart_says_which_values_a_log_axis_cannot_draw():
+    fig = gradient_norm_chart({"rnn": [1.0, 0.0, 0.0, 0.5, 0.0], "relu": [np.inf, 2.0, np.nan]})
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == "undrawn-note"]
+    assert notes == ["not drawn on the log axis: rnn: 0 at t = 1-2, 4; relu: inf at t = 0; "
+                     "relu: nan at t = 2"]
+    assert not gradient_norm_chart({"rnn": [1.0, 0.5]}).texts
+
+
+def bar_tops(fig):
+    return np.array([bar.get_y() + bar.get_height() for bar in fig.axes[0].patches])
+
+
+def test_per_step_contribution_chart_bars_are_the_term_norms_on_a_log_axis(tmp_path):
     rng = np.random.default_rng(0)
-    contributions = rng.normal(size=(7, 2, 3))
-    path = per_step_contribution_chart(contributions, tmp_path / "terms.svg")
+    contributions = rng.normal(size=(7, 2, 3)) * (10.0 ** -np.arange(7, 0, -1))[:, None, None]
+    contributions[0] = 0.0                        # W_hh at the first step: h_0 = 0
+    norms = np.sqrt((contributions ** 2).sum(axis=(1, 2)))
+    path = tmp_path / "terms.svg"
+    fig = per_step_contribution_chart(contributions, path)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    floor = 10.0 ** np.floor(np.log10(norms[1:].min()) - 1)     # a decade below the least
+    assert ax.get_ylim()[0] == pytest.approx(floor)
+    np.testing.assert_allclose([bar.get_y() for bar in ax.patches], floor)
+    np.testing.assert_allclose(bar_tops(fig)[1:], norms[1:], rtol=1e-12)
+    assert ax.patches[0].get_height() == 0.0
+    labels = {t.get_gid(): t.get_text() for t in ax.texts}
+    assert labels == {"label-0": "0"}             # the zero term is said, not left out
+    # in the SVG every non-zero bar is seen, its height log10(norm / floor) to scale,
+    # though the smallest term is 1e-6 of the largest
     _, bars = groups(path, "bar-")
     assert sorted(bars, key=lambda k: int(k[4:])) == [f"bar-{t}" for t in range(7)]
-    heights = np.array([np.ptp(points(bars[f"bar-{t}"])[:, 1]) for t in range(7)])
+    heights = np.array([np.ptp(points(bars[f"bar-{t}"])[:, 1]) for t in range(1, 7)])
+    decades = np.log10(norms[1:] / floor)
+    np.testing.assert_allclose(heights / decades, heights[0] / decades[0], rtol=1e-3)
+    assert heights.min() > 0.1 * heights.max()
+
+
+def test_many_zero_terms_are_listed_in_one_note_not_bar_by_bar():
+    terms = np.zeros((40, 2))
+    terms[20:] = 1.0                              # a weight used from step 20 on
+    fig = per_step_contribution_chart(terms)
+    assert not fig.axes[0].texts
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == "undrawn-note"]
+    assert notes == ["no bar: 0 at t = 0-19"]
+    np.testing.assert_allclose(bar_tops(fig)[20:], np.sqrt(2.0))
+
+
+def test_per_step_contribution_chart_linear_axis_on_request(tmp_path):
+    rng = np.random.default_rng(0)
+    contributions = rng.normal(size=(7, 2, 3))
+    fig = per_step_contribution_chart(contributions, tmp_path / "terms.svg", log=False)
+    assert fig.axes[0].get_yscale() == "linear"
     norms = np.sqrt((contributions ** 2).sum(axis=(1, 2)))
+    np.testing.assert_allclose([bar.get_y() for bar in fig.axes[0].patches], 0.0)
+    np.testing.assert_allclose(bar_tops(fig), norms, rtol=1e-12)
+    _, bars = groups(tmp_path / "terms.svg", "bar-")
+    heights = np.array([np.ptp(points(bars[f"bar-{t}"])[:, 1]) for t in range(7)])
     np.testing.assert_allclose(heights / norms, heights[0] / norms[0], rtol=1e-4)
 
 
-def test_charts_are_deterministic(tmp_path):
-    a = per_step_contribution_chart(np.ones((3, 2)), tmp_path / "a.svg")
-    b = per_step_contribution_chart(np.ones((3, 2)), tmp_path / "b.svg")
-    assert open(a).read() == open(b).read()
+CHARTS = {
+    "norms": lambda path: gradient_norm_chart({"rnn": [1.0, 0.1, 0.01]}, path, title="t"),
+    "terms": lambda path: per_step_contribution_chart(np.ones((3, 2)), path, title="t"),
+    "attention": lambda path: attention_heatmap(np.eye(3), path=path, title="t"),
+}
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+@pytest.mark.parametrize("extension", [".svg", ".png", ".pdf", ".PNG"])
+def test_charts_write_the_format_of_the_extension_the_same_bytes_each_time(tmp_path, chart,
+                                                                           extension):
+    a, b = tmp_path / f"a{extension}", tmp_path / f"b{extension}"
+    figure = CHARTS[chart](a)
+    CHARTS[chart](str(b))                         # a str path works as a Path does
+    assert isinstance(figure, Figure)
+    data = a.read_bytes()
+    assert data == b.read_bytes()
+    if extension == ".svg":
+        root = ET.fromstring(data)
+        assert root.tag == f"{SVG}svg"
+        assert b"<dc:date>" not in data
+    else:
+        assert data.startswith(MAGIC[extension.lower()])
+    if extension == ".pdf":
+        assert b"CreationDate" not in data
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_charts_refuse_another_extension_and_write_nothing_without_a_path(tmp_path, chart):
+    name = {"norms": "gradient_norm_chart", "terms": "per_step_contribution_chart",
+            "attention": "attention_heatmap"}[chart]
+    with pytest.raises(ValueError, match=rf"^{name}: cannot write '.*x.jpg': the format comes "
+                                         r"from the file's extension, which must be one of "
+                                         r"\.svg, \.png, \.pdf \(got '\.jpg'\)"):
+        CHARTS[chart](tmp_path / "x.jpg")
+    figure = CHARTS[chart](None)
+    assert isinstance(figure, Figure) and list(tmp_path.iterdir()) == []
+    assert figure._repr_png_().startswith(MAGIC[".png"])    # what a notebook shows
+
+
+def test_charts_leave_matplotlibs_backend_and_pyplot_alone(tmp_path):
+    program = (
+        "import matplotlib\n"
+        "matplotlib.use('svg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "import numpy as np\n"
+        "from minigrad.viz.charts import gradient_norm_chart, per_step_contribution_chart\n"
+        f"gradient_norm_chart({{'a': [1.0, 0.5]}}, {str(tmp_path / 'a.png')!r})\n"
+        "per_step_contribution_chart(np.ones((2, 2)))\n"
+        "print(matplotlib.get_backend(), len(plt.get_fignums()))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["svg", "0"]
+
+
+def test_the_old_import_paths_still_work():
+    from minigrad.graph import charts
+    from minigrad.train import attention_heatmap as from_train
+    assert charts.gradient_norm_chart is gradient_norm_chart
+    assert charts.per_step_contribution_chart is per_step_contribution_chart
+    assert from_train is attention_heatmap
 
 
 def reference_hidden_grad_norms(mode, params, xs, v):
@@ -119,3 +245,27 @@ def test_forget_bias_sets_only_the_f_slice_of_the_biases():
     params["bias_hh_l0"][hidden:2 * hidden] = 0.0
     expected = reference_hidden_grad_norms("lstm", params, xs, v)
     np.testing.assert_allclose(result["LSTM (forget bias 1)"], expected, rtol=1e-10)
+
+
+def test_the_readme_example_of_a_layers_gradients_runs(tmp_path):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("## Gradients through time of a layer", 1)[1]
+    (example,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)[:1]
+    done = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "lstm_norms.png").read_bytes().startswith(MAGIC[".png"])
+    assert ET.parse(tmp_path / "terms.svg").getroot().tag == f"{SVG}svg"
+
+
+@pytest.mark.parametrize("chart", [gradient_norm_chart, per_step_contribution_chart])
+def test_a_long_title_folds_within_the_figure(chart):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    title = "||dL/dh_t||, adding problem T=200, loss on the last step, after training (clip=1)"
+    fig = chart({"rnn": [1.0, 0.5]} if chart is gradient_norm_chart else np.ones((2, 2)),
+                title=title)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.axes[0].title.get_window_extent(canvas.get_renderer())
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
+    assert box.height > 1.5 * fig.axes[0].xaxis.label.get_window_extent().height  # two lines

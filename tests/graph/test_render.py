@@ -15,6 +15,7 @@ import minigrad as mg
 import models
 from minigrad.viz import fit, style
 from minigrad.viz.drawing import RenderError
+from minigrad.viz.legend import legend_entries
 from minigrad.viz.render import picture
 from minigrad_apps.demos import build
 
@@ -287,3 +288,31 @@ def test_render_of_many_steps_stays_linear():
     assert any("middle steps" in n for n in plan.notes)
     assert math.isfinite(plan.width)
     assert np.isfinite([e.grad_norm for e in plan.edges if e.grad_norm is not None]).all()
+
+
+# -------------------------------------------------------- after backward
+@pytest.mark.parametrize("detail", ["ops", "cells"])
+def test_after_backward_render_draws_the_structure(detail):
+    """`loss.backward(); mg.render(loss)`, as torchviz's make_dot after backward: the same
+    picture as before the backward, but for the values."""
+    holder, loss = build("lstm", 3)
+    before = plan_of(loss, detail=detail, modules=holder)
+    loss.backward()
+    after = plan_of(loss, detail=detail, modules=holder)
+    assert [n.lines[0] for n in after.nodes.values()] == [n.lines[0] for n in before.nodes.values()]
+    assert [(e.tail, e.head) for e in after.edges] == [(e.tail, e.head) for e in before.edges]
+    assert mg.render(loss, detail=detail, modules=holder).pipe(format="svg")
+
+
+@pytest.mark.parametrize("options", [{"highlight": "lstm.weight_hh_l0"}, {"backward": True}])
+def test_after_backward_the_gradient_views_say_how_to_get_magnitudes(options):
+    holder, loss = build("lstm", 3, loss_on="last")
+    loss.backward()
+    plan = plan_of(loss, detail="cells", modules=holder, **options)
+    (note,) = [n for n in plan.notes if "cannot be shown" in n]
+    assert "mg.trace(loss)" in note and "retain_graph=True" in note
+    assert all(e.grad_norm is None for e in plan.edges)
+    if "highlight" in options:   # the paths are drawn, without a colour scale
+        assert any(e.highlighted for e in plan.edges)
+        marks = [mark for mark, _, _ in legend_entries(plan, None, True)]
+        assert "path" in marks and "scale" not in marks

@@ -42,3 +42,16 @@ def test_the_heatmap_leaves_matplotlibs_backend_and_pyplot_alone(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["svg", "0"]
     assert (tmp_path / "a.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_heatmap_returns_a_figure_whose_image_holds_the_weights(tmp_path):
+    import minigrad as mg
+    w = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5]])
+    fig = attention_heatmap(mg.tensor(w), source_tokens=["a", "b"], target_tokens="xyz")
+    image = fig.axes[0].images[0]
+    np.testing.assert_array_equal(image.get_array(), w)
+    assert image.get_clim() == (0.0, 1.0)       # the colour scale is the weights' range
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["x", "y", "z"]
+    fig = attention_heatmap(w, path=tmp_path / "a.png")
+    assert (tmp_path / "a.png").read_bytes().startswith(b"\x89PNG")
