@@ -27,8 +27,7 @@ def emit(plan, title, scale=None, what="the graph", instead="another detail leve
         dot.attr(size=f"{plan.page_width / 72:.3f},1000")
     any_highlight = any(edge.highlighted for edge in plan.edges)
     entries = legend_entries(plan, scale, any_highlight)
-    columns = 3 if plan.page_width is None or plan.page_width >= 1000 else 2
-    dot.attr(label=graph_label(title, plan.notes, entries, scale, columns))
+    dot.attr(label=graph_label(title, plan.notes, entries, scale, plan.page_width))
     for name in plan.free:
         dot.node(**_node(plan.nodes[name]))
     for row in reversed(plan.rows):

@@ -88,7 +88,8 @@ def node_lines(attrs, time_step, constants=(), forward=None):
         forward: for a gradient op of a create_graph backward, the attributes of the
             forward node it differentiates.
     """
-    kind, shape = attrs["kind"], format_shape(attrs["shape"])
+    kind = attrs["kind"]
+    shape = format_shape(attrs["shape"]) if attrs["shape"] else ""   # 0-d: no "()" line
     op_text = None
     if attrs["op"] is not None:
         op_text = format_op(attrs["op"], attrs.get("attrs"), attrs["time_step"])
@@ -99,7 +100,7 @@ def node_lines(attrs, time_step, constants=(), forward=None):
         return [f"{op_text}  (grad of {with_step(what, forward['time_step'])})", shape]
     if kind in NAMED_KINDS and attrs["name"]:
         first = with_step(attrs["name"], time_step if kind != "parameter" else None)
-        second = f"{op_text} {shape}" if op_text else shape
+        second = f"{op_text} {shape}".strip() if op_text else shape
         return [first, second]
     if kind == "constant":
         return [attrs["label"], shape]

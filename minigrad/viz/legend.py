@@ -7,14 +7,14 @@ title, as the graph's Graphviz HTML-like label.
 import textwrap
 from html import escape
 
-from . import style
+from . import style, wrap
 
 KIND_ORDER = ("parameter", "input", "initial_state", "state", "gate", "op", "loss", "cell",
               "layer", "grad", "gap")
 NOTE_WIDTH = 150   # characters per line of a note under the title
-STATE_WORDS = {"h": "the hidden state h_t, handed to the next step",
-               "c": "the cell state c_t, handed to the next step",
-               "y": "the output y_t, fed back to the next step (Jordan)"}
+STATE_WORDS = {"h": "the hidden state h_t, to step t+1",
+               "c": "the cell state c_t, to step t+1",
+               "y": "the output y_t, fed back (Jordan)"}
 
 
 def legend_entries(plan, scale=None, any_highlight=False):
@@ -31,8 +31,7 @@ def legend_entries(plan, scale=None, any_highlight=False):
     if any(node.is_output and not node.reference for node in drawn):
         entries.append(("output", None, "double border: the output that was traced"))
     if any(node.reference for node in drawn):
-        entries.append(("reference", None, "dashed border: a tensor drawn once before or "
-                                           "after the steps, shown again where it is used"))
+        entries.append(("reference", None, "dashed border: drawn again where it is used"))
     if "connector" in kinds:
         entries.append(("connector", None, "tag: the row goes on in the next row"))
     visible = [edge for edge in plan.edges if edge.kind != "order"]
@@ -40,8 +39,8 @@ def legend_entries(plan, scale=None, any_highlight=False):
         entries.append(("weight-edge", None, "dashed grey arrow: a shared weight read here"))
     for state in sorted({edge.state for edge in visible if edge.label and edge.state},
                         key=lambda s: (s != "h", s)):
-        words = STATE_WORDS.get(state, f"the state {state}, handed to the next step")
-        entries.append(("recurrent", state, f"blue arrow labelled {state}: {words}"))
+        words = STATE_WORDS.get(state, f"the state {state}, to step t+1")
+        entries.append(("recurrent", state, f"arrow labelled {state}: {words}"))
     if any(node.source for node in drawn):
         entries.append(("source", None, "red border: the highlighted tensor"))
     if plan.mode == "backward":
@@ -58,10 +57,12 @@ def legend_entries(plan, scale=None, any_highlight=False):
     return entries
 
 
-def graph_label(title, notes, entries, scale=None, columns=3):
+def graph_label(title, notes, entries, scale=None, page_width=None):
     """The picture's label, as a Graphviz HTML-like table: the title, the notes (what
-    was folded), and the legend in `columns` columns. A graph label sits outside dot's
-    layout, so the legend takes no rank away from the steps."""
+    was folded), and the legend in as many columns (at most 4) as fit `page_width`.
+    A graph label sits outside dot's layout, so the legend takes no rank away from the
+    steps."""
+    columns = legend_columns(entries, page_width)
     rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.TITLE_FONT_SIZE}">'
             f'{escape(title)}</FONT></TD></TR>']
     rows += [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{style.CLUSTER_FONT_SIZE}">'
@@ -80,6 +81,23 @@ def graph_label(title, notes, entries, scale=None, columns=3):
                     '</TR></TABLE></TD></TR></TABLE></TD></TR>')
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
             + "".join(rows) + "</TABLE>>")
+
+
+def legend_columns(entries, page_width, most=4):
+    """How many columns of legend entries fit `page_width` (None: `most`)."""
+    if page_width is None or not entries:
+        return most
+    for columns in range(most, 1, -1):
+        per_column = -(-len(entries) // columns)
+        widths = [max(wrap.text_width(words, style.NODE_FONT_SIZE) for _, _, words in
+                      entries[start:start + per_column]) + SWATCH_WIDTH
+                  for start in range(0, len(entries), per_column)]
+        if sum(widths) <= page_width - 40:
+            return columns
+    return 1
+
+
+SWATCH_WIDTH = 48   # points: the swatch, its padding and the space between columns
 
 
 def _entries_table(entries, scale):

@@ -434,7 +434,8 @@ class _Builder:
         """The tags at the end of `left`'s band and at the start of `right`'s band that
         carry the edges of `producer` across: one pair per producer and pair of bands."""
         key = (producer, self._position(left)[0], self._position(right)[0])
-        what = edge.state or self.plan.nodes[producer].lines[0]
+        # a state by its name, anything else by its label's first words ("add", "tanh")
+        what = edge.state or self.plan.nodes[producer].lines[0].split("  (")[0]
         if key in self.tags:
             pair = self.tags[key]
             self.tag_words[pair][0].add(what)
@@ -488,19 +489,30 @@ class _Builder:
             if row.kind != "steps":   # the slots of a head or tail row stand side by side
                 continue
             for before, after in zip(row.items, row.items[1:]):
+                # a box's first nodes share one rank: one of them will do
+                heads = after.first[:1] if after.kind in ("step", "gap") else after.first
                 for tail in before.last:
-                    self.plan.edges.append(PlanEdge(tail, after.first[0], kind="order"))
-        # every row that starts with a slot or a connector starts on the first rank: the
-        # rows then share ranks, and dot stacks rows that share ranks in their order
-        starts = [name for row in self.plan.rows if row.items
-                  and row.items[0].kind not in ("step", "gap") for name in row.items[0].first]
-        if starts:
-            self.plan.same_rank.append(starts)
+                    for head in heads:
+                        self.plan.edges.append(PlanEdge(tail, head, kind="order"))
+        # rows that share ranks are stacked in their order, so every row of a band starts
+        # on one rank: the first, or, in a band whose rows of steps all start with a box
+        # (no initial state, no connector before it), the first column's
         positions = {}   # the boxes at one position of every band share their first rank
         for row in self.plan.rows:
             for item in row.items:
                 if item.kind in ("step", "gap"):
                     positions.setdefault(self.position[item.column], []).extend(item.first)
+        starts = []
+        for band in range(self.plan.bands):
+            rows = [row for row in self.plan.rows if row.band == band and row.items]
+            firsts = [n for row in rows if row.items[0].kind not in ("step", "gap")
+                      for n in row.items[0].first]
+            if all(row.items[0].kind in ("step", "gap") for row in rows if row.kind == "steps"):
+                positions.setdefault(0, []).extend(firsts)
+            else:
+                starts += firsts
+        if starts:
+            self.plan.same_rank.append(starts)
         self.plan.same_rank += [names for _, names in sorted(positions.items())]
 
 

@@ -273,7 +273,7 @@ def label_view(view, graph, show_values=False):
     `show_values` its value, in a backward view its |gradient|."""
     constants = _constant_inputs(graph, view)
     singles = [n.members[0] for n in view.nodes.values()
-               if n.kind not in ("cell", "layer", "gap")]
+               if n.kind not in ("cell", "layer", "gap", "grad")]
     named = labels.expressions(graph, singles)
     for key, node in view.nodes.items():
         if node.kind in ("cell", "layer", "gap"):
