@@ -317,3 +317,21 @@ def test_after_backward_the_gradient_views_say_how_to_get_magnitudes(options):
         assert any(e.highlighted for e in plan.edges)
         marks = [mark for mark, _, _ in legend_entries(plan, None, True)]
         assert "path" in marks and "scale" not in marks
+
+
+# -------------------------------------------------------------- command line
+def test_cli_render_puts_the_loss_on_the_last_step_for_paths(tmp_path, capsys):
+    from minigrad_apps.cli import main
+    out = tmp_path / "paths.svg"
+    assert main(["render", "rnn", "--steps", "4", "--highlight", "weight_hh_l0",
+                 "--out", str(out)]) == 0
+    assert "loss on the last step | paths from rnn.weight_hh_l0" in out.read_text()
+    assert main(["render", "rnn", "--steps", "4", "--highlight", "weight_hh_l0",
+                 "--loss-on", "all", "--out", str(out)]) == 0
+    assert "loss on every step" in out.read_text()
+    assert main(["render", "lstm", "--steps", "12", "--width", "0", "--out", str(out)]) == 0
+    assert float(ET.parse(out).getroot().get("width").rstrip("pt")) > 1200   # one strip
+    with pytest.raises(SystemExit):
+        main(["render", "lstm", "--steps", "3", "--width", "50", "--out", str(out)])
+    assert "--width: must be 0 (one long strip) or at least 200, got 50" in \
+        capsys.readouterr().err
