@@ -27,11 +27,11 @@ MODES = ("forward", "backward", "highlight")
 PAGE_WIDTH = 1200
 
 
-def configurations():
+def configurations(kinds=("rnn", "lstm", "gru", "jordan")):
     """(model name, layers, bidirectional) of every network in the sweep."""
-    found = [(kind, layers, bi) for kind in ("rnn", "lstm", "gru")
+    found = [(kind, layers, bi) for kind in ("rnn", "lstm", "gru") if kind in kinds
              for layers in (1, 2) for bi in (False, True)]
-    return found + [("jordan", 1, False)]
+    return found + ([("jordan", 1, False)] if "jordan" in kinds else [])
 
 
 def recurrent_weight(kind):
@@ -58,11 +58,11 @@ def width_of(svg):
     return width, float(found.group(1)) if found else 1.0
 
 
-def sweep(steps, page=PAGE_WIDTH, out=sys.stdout):
+def sweep(steps, page=PAGE_WIDTH, out=sys.stdout, kinds=("rnn", "lstm", "gru", "jordan")):
     """Render every case; returns (cases, failures, too wide, scaled, seconds)."""
     cases, failures, wide, scaled = 0, [], [], []
     began = time.perf_counter()
-    for kind, layers, bidirectional in configurations():
+    for kind, layers, bidirectional in configurations(kinds):
         for T in steps:
             for detail in DETAILS:
                 for mode in MODES:
@@ -92,9 +92,11 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, nargs="+", default=list(range(1, 13)))
     parser.add_argument("--quick", action="store_true", help="T = 1, 3, 7 only")
     parser.add_argument("--page", type=float, default=PAGE_WIDTH, help="page width in points")
+    parser.add_argument("--models", nargs="+", default=["rnn", "lstm", "gru", "jordan"],
+                        choices=["rnn", "lstm", "gru", "jordan"], help="a part of the sweep")
     args = parser.parse_args(argv)
     steps = [1, 3, 7] if args.quick else args.steps
-    cases, failures, wide, scaled, seconds = sweep(steps, args.page)
+    cases, failures, wide, scaled, seconds = sweep(steps, args.page, kinds=args.models)
     smallest = min((scale for _, scale in scaled), default=1.0)
     print(f"{cases} pictures: {len(failures)} dot failures, {len(wide)} wider than "
           f"{args.page:.0f} pt, {len(scaled)} scaled down to fit (smallest scale "

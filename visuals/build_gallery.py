@@ -89,6 +89,11 @@ def step_terms(plan, lane, home_line):
     return terms
 
 
+def _and(words):
+    """"a, b and c"."""
+    return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+
+
 def fits(facts):
     return facts["width"] <= PAGE and facts["scale"] == 1.0
 
@@ -146,6 +151,7 @@ def scalar_paths(path):
     loss, w_i = scalar_rnn()
     facts = graph_picture(path, loss, highlight=w_i,
                           title="dL/dw_i is a sum over 3 paths, one per time step")
+    facts["terms"] = mg.bptt.per_step_grads(loss, w_i).reshape(-1)
     facts["grad"] = mg.grad(loss, w_i)[0].item()
     return facts
 
@@ -158,10 +164,12 @@ def scalar_paths_words(f):
         ("The same graph with highlight=w_i: the 3 paths from w_i to the loss, one from "
          "each step's use of w_i, coloured and widened by log10 |gradient| (legend), the "
          "other edges grey.", sorted(terms) == [0, 1, 2]),
-        (f"The edge where step t reads w_i is labelled with |dL/dw_i| through that use: "
-         f"{terms[0]:.2g}, {terms[1]:.2g}, {terms[2]:.2g} for t = 0, 1, 2; they are "
-         f"the terms of BPTT's sum, dL/dw_i = {f['grad']:.3g}.",
-         all(terms[t] is not None for t in range(3))),
+        (f"The edge where step t reads w_i is labelled with the size of step t's term of "
+         f"BPTT's sum: {terms[0]:.2g}, {terms[1]:.2g}, {terms[2]:.2g} for t = 0, 1, 2; the "
+         f"terms themselves ({', '.join(f'{v:.3g}' for v in f['terms'])}) add up to "
+         f"dL/dw_i = {f['grad']:.3g}.",
+         np.allclose([terms[t] for t in range(3)], np.abs(f["terms"]), rtol=1e-9)
+         and np.isclose(f["terms"].sum(), f["grad"], rtol=1e-9)),
     ]
 
 
@@ -314,16 +322,16 @@ def backward_words(kind, steps, detail):
         plan = f["plan"]
         drawn = [e for e in plan.edges if e.kind != "order"]
         normed = [e for e in drawn if e.grad_norm is not None]
+        bare = {n.lines[0] for n in plan.nodes.values() if n.kind != "connector"
+                and not n.reference and not any(l.startswith("|grad|") for l in n.lines)}
         return [
             (f"{kind} backward pass (backward=True, detail=\"{detail}\"), {steps} steps: the "
              f"forward graph with every arrow turned round, the way the gradient flows.",
              all(e.back != fwd for e, fwd in zip(drawn, f["forward_backs"]))),
-            ("Edges are coloured by |gradient| (legend); every node's label says its |grad|, "
-             "but x and h0, which need none.", len(normed) > len(drawn) / 2
-             and {n.lines[0] for n in plan.nodes.values()
-                  if n.kind not in ("connector",) and not n.reference
-                  and not any(line.startswith("|grad|") for line in n.lines)}
-             <= {"x", "h0", "c0"}),
+            (f"Edges are coloured by |gradient| (legend); every node's label says its |grad| "
+             f"but those of {_and(sorted(bare))}, which need none (no gradient "
+             f"flows into data and zero initial states).", len(normed) > len(drawn) / 2
+             and bare <= {"x", "h0", "c0"}),
         ]
     return words
 
@@ -391,8 +399,8 @@ def collapsed_words(f):
     kept = len(boxes(plan))
     return [
         ("LSTM of 100 steps drawn with max_nodes=60: the ops are grouped into cells, then "
-         f"the {folded} middle steps folded into one gap, {kept // 2} steps kept at each "
-         "end; the title says so.",
+         f"the {folded} middle steps folded into one gap, {kept // 2} kept at each end; the "
+         "title says so.",
          "ops grouped into cells" in " ".join(plan.notes) and folded + kept == 100
          and sum(n.kind == "gap" for n in plan.nodes.values()) == 1),
         (f"{len(plan.nodes)} nodes are drawn.", len(plan.nodes) <= 60),
@@ -431,8 +439,7 @@ def vanishing(path):
     series.update(vanishing_gradient_comparison(T=40, hidden=16, forget_bias=1.0,
                                                 models_to_run=("LSTM",)))
     gradient_norm_chart(series, path,
-                        title="||dL/dh_t||, loss on the last of 40 steps; LSTM with default "
-                              "init and with forget-gate bias 1 (Jozefowicz et al. 2015)")
+                        title="||dL/dh_t||, loss on the last of 40 steps")
     return {"series": series}
 
 
@@ -445,8 +452,8 @@ def vanishing_words(f):
     return [
         ("||dL/dh_t|| through 40 steps (log scale) for an RNN, a GRU and an LSTM twice.",
          len(series) == 4 and all(len(v) == 40 for v in series.values())),
-        (f"With the default init (forget-gate bias 0) the LSTM's gradient reaches step 0 "
-         f"{default[0] / default[-1]:.0e} times the last step's; the RNN's "
+        (f"With the default init (forget-gate bias 0) the LSTM's gradient at step 0 is "
+         f"{default[0] / default[-1]:.0e} of the last step's, the RNN's "
          f"{series['RNN'][0] / series['RNN'][-1]:.0e}.",
          default[0] < default[-1] and series["RNN"][0] < series["RNN"][-1]),
         (f"With the forget-gate bias set to 1 (forget_bias=1.0: bias_ih[H:2H] = 1, "
@@ -464,8 +471,7 @@ def adding_problem_gradients(path):
         model = adding.make_model(kind, 32)
         series[adding.NAMES[kind]] = adding.hidden_state_grad_norms(model, 100)
     gradient_norm_chart(series, path,
-                        title="||dL/dh_t|| at initialisation, adding problem T=100 "
-                              f"(LSTM forget-gate bias {adding.FORGET_BIAS:g}, IRNN: W_hh = I)")
+                        title="||dL/dh_t|| at initialisation, adding problem, T=100")
     return {"series": series}
 
 
@@ -488,7 +494,7 @@ def contributions(kind):
         holder, loss = build(kind, 30, hidden=8, loss_on="last")
         terms = mg.bptt.per_step_grads(loss, getattr(holder, kind).weight_hh_l0)
         per_step_contribution_chart(terms, path, title=f"{kind.upper()}, 30 steps, loss on "
-                                    f"the last step: each step's term of dL/dW_hh (log axis)")
+                                    f"the last step: step t's term of dL/dW_hh")
         return {"norms": np.linalg.norm(terms.reshape(30, -1), axis=1),
                 "total": np.linalg.norm(terms.sum(axis=0)),
                 "grad": np.linalg.norm(mg.grad(loss, getattr(holder, kind).weight_hh_l0)[0]

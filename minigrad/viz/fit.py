@@ -91,7 +91,8 @@ def fit(graph, node_ids, detail, mode, steps, max_nodes, highlighted, page_width
                      f"max_nodes={max_nodes})")
     if drawn.size() > max_nodes and drawn.view.detail == "cells" and len(kept) > 2:
         count, per_step = drawn.size(), drawn.per_step(len(kept))
-        keep = ends_to_keep(len(kept), per_step, count - per_step * len(kept), max_nodes)
+        outside = sum(1 for n in drawn.view.nodes.values() if n.time is None)
+        keep = ends_to_keep(len(kept), per_step, outside, max_nodes)
         while True:   # the estimate of the nodes per step may be low: fold more if need be
             middle = kept[keep:len(kept) - keep]
             folded = attempt("cells", sorted(hidden + middle))

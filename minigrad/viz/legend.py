@@ -98,6 +98,7 @@ def legend_columns(entries, page_width, most=4):
 
 
 SWATCH_WIDTH = 48   # points: the swatch, its padding and the space between columns
+_SWATCH = 'WIDTH="28" HEIGHT="14" FIXEDSIZE="TRUE"'   # a colour swatch keeps its size
 
 
 def _entries_table(entries, scale):
@@ -113,9 +114,9 @@ def _swatch(mark, detail, scale):
         look = style.NODE_STYLE[detail]
         fill = look.get("fillcolor", "white")
         return (f'<TD BGCOLOR="{fill}" BORDER="1" COLOR="{look.get("color", "black")}" '
-                f'WIDTH="28"> </TD>')
+                f'{_SWATCH}> </TD>')
     if mark == "scale":
-        return f'<TD BGCOLOR="{scale.colour_of_bin(detail)}" WIDTH="28"> </TD>'
+        return f'<TD BGCOLOR="{scale.colour_of_bin(detail)}" {_SWATCH}> </TD>'
     symbols = {"output": ("#404040", "[[ ]]"), "reference": ("#404040", "[- -]"),
                "connector": ("#707070", "tag &gt;"),
                "weight-edge": (style.WEIGHT_EDGE["color"], "- - &gt;"),
