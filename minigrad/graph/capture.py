@@ -24,7 +24,6 @@ through one function, `graph_inputs`, the engine's view of a node's inputs.
 records the L2 norm of every node's total gradient and of every edge's gradient.
 """
 import re
-import sys
 from collections import Counter
 from contextlib import contextmanager
 
@@ -32,10 +31,11 @@ import numpy as np
 
 from ..autograd import backward as _engine_backward
 from ..errors import GraphFreedError
-from ..source import format_location, is_internal_code
+from ..source import format_location
 from ..state import PER_THREAD
 from ..structure import graph_inputs as engine_inputs, is_freed
 from ..tensor import Tensor
+from .naming import caller_names, module_names, node_kind, node_label, node_name, value_summary
 
 _LAYER = re.compile(r"^layer(\d+)$")
 _TIME = re.compile(r"^t(\d+)$")
@@ -262,93 +262,6 @@ def _norm(grad):
     return float(np.sqrt(np.sum(np.square(grad.data, dtype=np.float64))))
 
 
-# ------------------------------------------------------------------ names
-def module_names(modules):
-    """creation number -> dotted name of every parameter of `modules` (a Module or list)."""
-    if modules is None:
-        return {}
-    if not isinstance(modules, (list, tuple)):
-        modules = [modules]
-    names = {}
-    for module in modules:
-        for name, param in module.named_parameters():
-            names.setdefault(param._seq, name)
-    return names
-
-
-def caller_names(skip=1):
-    """creation number -> name, for the leaves the user's code holds in variables.
-
-    The user's frame is the first one (from `skip` frames up) outside minigrad and
-    models. A variable holding a leaf tensor names it ("w"); one holding a module names
-    its parameters by their dotted names within it ("weight_hh_l0", "cell.weight").
-    Variables are read, never kept.
-    """
-    frame = sys._getframe(skip)
-    while frame is not None and is_internal_code(frame.f_code):
-        frame = frame.f_back
-    if frame is None:
-        return {}
-    from ..nn.module import Module
-    names, from_modules = {}, {}
-    scopes = [frame.f_locals] + ([frame.f_globals] if frame.f_globals is not frame.f_locals
-                                  else [])
-    for scope in scopes:
-        for variable, value in list(scope.items()):
-            if variable.startswith("_"):
-                continue
-            if isinstance(value, Tensor) and value._prim is None:
-                names.setdefault(value._seq, variable)
-            elif isinstance(value, Module):
-                for name, param in value._named_members("_parameters"):
-                    from_modules.setdefault(param._seq, name)
-    return {**names, **from_modules}
-
-
-def _kind(node, ndim):
-    role = getattr(node, "role", None)
-    if role is not None:
-        return role[0]
-    if node._prim is not None:
-        return "op"
-    if node.requires_grad:
-        return "parameter"
-    return "input" if ndim > 0 else "constant"
-
-
-def _name(kind, node, given):
-    """The node's name: a role's symbol, a parameter's or input's name, else None."""
-    role = getattr(node, "role", None)
-    if role is not None:
-        return role[1]
-    if kind == "parameter":
-        return given or "parameter"
-    if kind == "input":
-        return given or "input"
-    return None
-
-
-def _value(node):
-    """A summary of the node's value, or None when it has none (a freed skeleton)."""
-    data = getattr(node, "data", None)
-    if data is None:
-        return None
-    kind = data.dtype.kind
-    if data.size == 1:
-        return {"item": data.item()} if kind in "fiub" else None
-    if kind != "f" or data.size == 0:
-        return None
-    return {"norm": float(np.linalg.norm(data)), "mean": float(data.mean())}
-
-
-def _label(kind, name, node, value):
-    if node._prim is not None:
-        return node._prim.name
-    if kind == "constant":
-        return f"{value['item']:.4g}" if value and "item" in value else "const"
-    return name or kind
-
-
 # ------------------------------------------------------------------- walk
 def _walk(outputs):
     """Nodes reachable from `outputs`, inputs before consumers, without recursion."""
@@ -421,20 +334,20 @@ def capture(outputs, modules=None, names=None, backward=False, gradient=None, ow
         if dtype_name is None:   # str(dtype) costs more than the rest of a node
             dtype_name = dtype_names[dtype] = str(dtype)
         shape = tuple(node.shape)
-        kind = _kind(node, len(shape))
+        kind = node_kind(node, len(shape))
         leaf_name = None
         if node._prim is None:   # modules=, then the module tree or the user (.name), then
             leaf_name = (from_modules.get(node._seq) or node.name   # the caller's variables
                          or from_caller.get(node._seq))
-        name = _name(kind, node, leaf_name)
-        value = _value(node)
+        name = node_name(kind, node, leaf_name)
+        value = value_summary(node)
         grad_of = getattr(node, "_grad_of", None)
         graph.freed = graph.freed or (node._prim is not None and is_freed(node))
         graph.nodes[nid] = {
             "kind": kind,
             "name": name,
             "op": node._prim.name if node._prim is not None else None,
-            "label": _label(kind, name, node, value),
+            "label": node_label(kind, name, node, value),
             "shape": shape,
             "dtype": dtype_name,
             "scope": tuple(scope),

@@ -23,6 +23,7 @@ def emit(plan, title, scale=None, what="the graph", instead="another detail leve
     dot = Drawing(name="minigrad", graph_attr=dict(style.GRAPH_ATTRS),
                   node_attr=dict(style.NODE_ATTRS), edge_attr=dict(style.EDGE_ATTRS))
     dot.what, dot.instead = what, instead
+    dot.attr(rankdir=plan.rankdir)
     if plan.page_width is not None:   # dot scales a wider drawing down to the page (only then)
         dot.attr(size=f"{plan.page_width / 72:.3f},1000")
     any_highlight = any(edge.highlighted for edge in plan.edges)

@@ -150,6 +150,9 @@ def boxes_of(view, column_of, lanes):
 def homes(view, box_of, lanes):
     """Where each node outside the boxes lives, and how it reaches its boxes.
 
+    (With one box only, what it reads or feeds, other than an initial state, goes
+    before or after the steps as with many boxes, by reference.)
+
     Returns:
         (slot_of, by_reference): slot_of maps key -> slot (side, lane, column) or
         None (free); by_reference is the set of keys that reach their boxes through
@@ -167,11 +170,15 @@ def homes(view, box_of, lanes):
         if tail in box_of and head not in box_of:
             fed_by.setdefault(head, set()).add(box_of[tail])
     slot_of, by_reference, after = {}, set(), {}
+    several_columns = len({column for _, column in box_of.values()}) > 1
     for key in view.nodes:
         if key in box_of:
             continue
         into, out_of = feeds.get(key, set()), fed_by.get(key, set())
-        if len(into | out_of) == 1:
+        # beside its one box: an initial state, or (with several steps) what one step
+        # alone reads or feeds; with one step, the rows before and after it stay apart
+        beside = several_columns or view.nodes[key].kind == "initial_state"
+        if len(into | out_of) == 1 and beside:
             (lane, column), = into | out_of
             side = "start" if bool(into) != is_mirrored(lane) else "end"
             slot_of[key] = (side, lane, column)

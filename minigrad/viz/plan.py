@@ -17,79 +17,18 @@ From a View, the plan makes
   other way (a reverse lane, whose boxes are mirrored, the backward pass);
 - the order constraints: invisible edges from each item to the next in its row, and
   one rank per column for the first nodes of every box in it.
-Everything dot needs is here; the emitter only writes it out.
+Everything dot needs is here; the emitter only writes it out. The pieces: where each
+node lives (placement.py), how wide things are and where a band wraps (wrap.py),
+references stacked on their node's rank (stacking.py), the tags across bands
+(connectors.py), the order edges and same-rank groups (ranks.py), dot's bugs
+(dot_bugs.py); the plan's data classes are in plan_data.py.
 """
-from dataclasses import dataclass, field
-
 from . import dot_bugs, labels, placement, style, wrap
+from .connectors import Connectors
+from .plan_data import Item, Plan, PlanEdge, PlanNode, Row
+from .ranks import constrain
 from .placement import SIDES, is_mirrored
-
-
-@dataclass
-class PlanNode:
-    name: str                 # the dot node name
-    kind: str                 # a view kind, or "connector"
-    lines: list
-    key: object = None        # the view node drawn (a reference: the home's key)
-    members: list = field(default_factory=list)   # graph node ids it stands for
-    reference: bool = False   # a dashed copy of a node drawn once elsewhere
-    is_output: bool = False
-    source: bool = False      # the highlighted tensor, or a reference to it
-    width: float = 0.0        # estimated, in points
-
-
-@dataclass
-class PlanEdge:
-    tail: str                 # dot node names in layout order: tail left of head
-    head: str
-    back: bool = False        # the arrow points at the tail: data flows right to left
-    kind: str = "data"        # data | weight | recurrent | order
-    state: object = None      # the state a recurrent edge carries ("h", "c")
-    label: object = None      # text written on the edge
-    grad_norm: object = None
-    highlighted: bool = False
-    count: int = 1            # graph edges it stands for
-    side: object = None       # "upper" or "lower": where a state's edge leaves and enters
-
-
-@dataclass
-class Item:
-    name: str                 # the cluster's name
-    kind: str                 # step | gap | head | start | end | tail | wrap-in | wrap-out
-    column: int
-    label: str
-    nodes: list = field(default_factory=list)
-    mirrored: bool = False
-    width: float = 0.0
-    first: list = field(default_factory=list)   # its nodes on its first rank
-    last: list = field(default_factory=list)    # its nodes no edge inside it leaves
-
-
-@dataclass
-class Row:
-    name: str
-    band: int
-    lane: object              # (module, layer, direction) of a row of steps, else None
-    label: str
-    items: list = field(default_factory=list)   # left to right
-    kind: str = "steps"       # steps | head (before the steps) | tail (after them)
-
-
-@dataclass
-class Plan:
-    nodes: dict               # name -> PlanNode
-    edges: list
-    rows: list                # top to bottom
-    free: list                # names of nodes in no row
-    same_rank: list           # lists of node names on one rank (the first of each column)
-    mode: str
-    detail: str
-    flat: list = field(default_factory=list)   # (lower, upper) on one rank, stacked
-    bands: int = 1
-    per_band: int = 1         # columns per band
-    width: float = 0.0        # estimated width in points (wrap.picture_width)
-    page_width: object = None
-    notes: list = field(default_factory=list)
+from .stacking import stack_references
 
 
 def make_plan(view, page_width=None, highlight_source=None, label_edges=False):
@@ -106,6 +45,9 @@ def make_plan(view, page_width=None, highlight_source=None, label_edges=False):
     # page: then fewer columns per band
     while page_width is not None and plan.width > page_width and plan.per_band > 1:
         plan = _plan(view, page_width, highlight_source, label_edges, plan.per_band - 1)
+    if page_width is not None and plan.width > page_width and not plan.rows:
+        plan.rankdir = "TB"   # no time axis to keep left to right: the data flows down
+        return plan
     if page_width is not None and plan.width > page_width:
         plan.notes.append(f"one step is wider than the page: scaled down to about "
                           f"{100 * page_width / plan.width:.0f}% (width=None draws it full size)")
@@ -123,7 +65,7 @@ def _plan(view, page_width, highlight_source, label_edges, per_band):
         {lane[0] for lane in lanes}) > 1)
     builder.place_nodes(box_of, slot_of)
     builder.add_edges(box_of, by_reference)
-    builder.stack_references()
+    stack_references(plan, view.mode)
     builder.wrap(page_width, lanes, per_band)
     builder.order()
     dot_bugs.apply(plan)
@@ -143,8 +85,7 @@ class _Builder:
         self.names = {key: f"n{i}" for i, key in enumerate(view.nodes)}
         self.references = {}   # (home key, box) -> reference node name
         self.between = []      # (data tail, data head, view edge) across items
-        self.tags = {}         # (producer, left band, right band) -> (out tag, in tag)
-        self.tag_words = {}    # (out tag, in tag) -> (states, left step, right step, flip)
+        self.connectors = Connectors(self)
 
     # ------------------------------------------------------------ nodes
     def place_nodes(self, box_of, slot_of):
@@ -258,49 +199,6 @@ class _Builder:
         self.plan.edges.append(PlanEdge(tail, head, back, kind, edge.state, label,
                                         edge.grad_norm, edge.highlighted, edge.count, side))
 
-    def stack_references(self):
-        """References that meet one node of their box share that node's rank, one just
-        below it (a data input, else a weight), one just above it (a weight input, else
-        an output: the stack its result goes to); the others keep a rank of their own.
-        The box is then as narrow as its own nodes. (dot puts the tail of an edge
-        between two nodes of one rank below its head, and keeps a node's neighbours on
-        its rank next to it only one above and one below.)"""
-        meets = {}
-        for index, edge in enumerate(self.plan.edges):
-            for end, other in ((edge.tail, edge.head), (edge.head, edge.tail)):
-                if self.plan.nodes[end].reference:
-                    meets.setdefault(end, {})[other] = index
-        inputs, outputs = {}, {}
-        for reference, others in meets.items():
-            if len(others) == 1:
-                (node, index), = others.items()
-                edge = self.plan.edges[index]
-                into = (edge.head == node) == self._flows_forward(edge)
-                (inputs if into else outputs).setdefault(node, []).append(
-                    ((edge.kind == "weight", reference), reference, index))
-        for node in set(inputs) | set(outputs):
-            feeding = sorted(inputs.get(node, []))
-            fed = sorted(outputs.get(node, []))
-            if feeding:
-                self._stack(feeding.pop(0), node, below=True)
-            if feeding or fed:
-                self._stack((feeding or fed)[0], node, below=False)
-
-    def _flows_forward(self, edge):
-        """True when the data of a planned edge flows from its tail to its head."""
-        return edge.back == (self.view.mode == "backward")
-
-    def _stack(self, entry, node, below):
-        """Put the reference of `entry` (sort key, name, edge index) on `node`'s rank."""
-        _, reference, index = entry
-        edge = self.plan.edges[index]
-        reference_is_source = (edge.tail == reference) == self._flows_forward(edge)
-        lower, upper = (reference, node) if below else (node, reference)
-        edge.tail, edge.head = lower, upper
-        flows_up = (lower == reference) == reference_is_source
-        edge.back = flows_up == (self.view.mode == "backward")
-        self.plan.flat.append((lower, upper))
-
     # ------------------------------------------------------------- bands
     def wrap(self, page_width, lanes, per_band=None):
         """Bands of columns that fit the page; the rows of each band, top to bottom: for
@@ -329,9 +227,9 @@ class _Builder:
                 self._across(tail, head, edge)
             return
         if per_band is None:
-            per_band = wrap.columns_per_band(*self._extents(columns, False), page_width)
+            per_band = wrap.columns_per_band(*wrap.extents(self.items, columns, False), page_width)
             if per_band is not None and per_band < len(columns):   # wrapped: connectors too
-                per_band = wrap.columns_per_band(*self._extents(columns, True), page_width)
+                per_band = wrap.columns_per_band(*wrap.extents(self.items, columns, True), page_width)
         per_band = min(per_band or len(columns), len(columns))
         self.plan.per_band = per_band
         self.band_of = {c: i // per_band for i, c in enumerate(columns)}
@@ -367,30 +265,6 @@ class _Builder:
                                  label.strip(" ·"), kind=key[1])
         return self.rows[key]
 
-    def _extents(self, columns, wrapped):
-        """(left, column, right) widths in points: the start slots before the first
-        column (and a continued band's connectors), the widest column with the slots
-        between columns, the end slots after the last column (and the connectors to the
-        next band). Heads and tails have rows of their own."""
-        gap = style.RANKSEP * 72
-        first, last = columns[0], columns[-1]
-        left, right, widest = {}, {}, {}
-        for (side, lane, column), item in self.items.items():
-            if side in ("head", "tail"):
-                continue
-            if side == "start" and column == first:
-                where = left
-            elif side == "end" and column == last:
-                where = right
-            else:
-                where = widest
-                lane = (lane, column)
-            where[lane] = where.get(lane, 0.0) + item.width + gap
-        connector = wrap.node_width(["h, c from t=100"]) + gap if wrapped else 0.0
-        return (max(list(left.values()) + [connector]),
-                max(widest.values(), default=0.0) + _LABEL_ALLOWANCE,
-                max(list(right.values()) + [connector]))
-
     def _position(self, name):
         """(band, column, side) of a node in an item, ordered left to right; None free."""
         key = self.item_of.get(name)
@@ -421,7 +295,7 @@ class _Builder:
             self._inside(reference, head, edge)
             return
         left, right = (head, tail) if flip else (tail, head)
-        out_tag, in_tag = self._connectors(tail, left, right, edge, flip)
+        out_tag, in_tag = self.connectors.pair(tail, left, right, edge, flip)
         # data tail -> data head on both pieces: left -> out tag, in tag -> right
         if flip:   # data: right -> in tag ... out tag -> left; laid out left to right
             self._add_edge(out_tag, left, edge, True)
@@ -430,23 +304,7 @@ class _Builder:
             self._add_edge(left, out_tag, edge, False)
             self._add_edge(in_tag, right, edge, False)
 
-    def _connectors(self, producer, left, right, edge, flip):
-        """The tags at the end of `left`'s band and at the start of `right`'s band that
-        carry the edges of `producer` across: one pair per producer and pair of bands."""
-        key = (producer, self._position(left)[0], self._position(right)[0])
-        # a state by its name, anything else by its label's first words ("add", "tanh")
-        what = edge.state or self.plan.nodes[producer].lines[0].split("  (")[0]
-        if key in self.tags:
-            pair = self.tags[key]
-            self.tag_words[pair][0].add(what)
-            return pair
-        pair = tuple(self._tag(node, end) for node, end in ((left, "wrap-out"),
-                                                             (right, "wrap-in")))
-        self.tags[key] = pair
-        self.tag_words[pair] = ({what}, self._time_of(left), self._time_of(right), flip)
-        return pair
-
-    def _tag(self, near, end):
+    def tag(self, near, end):
         """A connector node at the `end` ("wrap-in" or "wrap-out") of the row of `near`."""
         _, lane, column = self.item_of[near]
         band = self.band_of[column]
@@ -467,56 +325,18 @@ class _Builder:
         self.item_of[name] = (end, lane, item.column)
         return name
 
-    def _time_of(self, name):
+    def band_of_node(self, name):
+        return self._position(name)[0]
+
+    def time_of(self, name):
         key = self.plan.nodes[name].key
         return self.view.nodes[key].time if key in self.view.nodes else None
 
     # -------------------------------------------------------------- order
     def order(self):
-        """Connector texts, then the invisible edges from each item to the next in its
-        row, and one rank for the first nodes of the boxes of each column."""
-        for (out_tag, in_tag), (what, t_left, t_right, flip) in self.tag_words.items():
-            text = ", ".join(sorted(what, key=lambda n: (n != "h", n)))
-            arrow = "\u2192"
-            outgoing = f"{text} from t={t_right}" if flip else f"{text} {arrow} t={t_right}"
-            incoming = f"{text} {arrow} t={t_left}" if flip else f"{text} from t={t_left}"
-            for name, words, where in ((out_tag, outgoing, "next row"),
-                                       (in_tag, incoming, "row above")):
-                node = self.plan.nodes[name]
-                node.lines = [words, f"({where})"]
-                node.width = wrap.node_width(node.lines)
-        for row in self.plan.rows:
-            if row.kind != "steps":   # the slots of a head or tail row stand side by side
-                continue
-            for before, after in zip(row.items, row.items[1:]):
-                # a box's first nodes share one rank: one of them will do
-                heads = after.first[:1] if after.kind in ("step", "gap") else after.first
-                for tail in before.last:
-                    for head in heads:
-                        self.plan.edges.append(PlanEdge(tail, head, kind="order"))
-        # rows that share ranks are stacked in their order, so every row of a band starts
-        # on one rank: the first, or, in a band whose rows of steps all start with a box
-        # (no initial state, no connector before it), the first column's
-        positions = {}   # the boxes at one position of every band share their first rank
-        for row in self.plan.rows:
-            for item in row.items:
-                if item.kind in ("step", "gap"):
-                    positions.setdefault(self.position[item.column], []).extend(item.first)
-        starts = []
-        for band in range(self.plan.bands):
-            rows = [row for row in self.plan.rows if row.band == band and row.items]
-            firsts = [n for row in rows if row.items[0].kind not in ("step", "gap")
-                      for n in row.items[0].first]
-            if all(row.items[0].kind in ("step", "gap") for row in rows if row.kind == "steps"):
-                positions.setdefault(0, []).extend(firsts)
-            else:
-                starts += firsts
-        if starts:
-            self.plan.same_rank.append(starts)
-        self.plan.same_rank += [names for _, names in sorted(positions.items())]
-
-
-_LABEL_ALLOWANCE = 12.0   # points between boxes for a recurrent edge's "h, c"
+        """Connector texts, then what keeps dot to the plan (ranks.py)."""
+        self.connectors.write_texts()
+        constrain(self.plan, self.position)
 
 
 def _row_order(key, rank):

@@ -127,6 +127,35 @@ def cluster_width(inner, label):
     return max(inner, label_width) + 2 * style.CLUSTER_MARGIN
 
 
+LABEL_ALLOWANCE = 12.0   # points between boxes for a recurrent edge's "h, c"
+
+
+def extents(items, columns, wrapped):
+    """(left, column, right) widths in points of a plan's items (key (side, lane,
+    column) -> Item): the start slots before the first column (and a continued band's
+    connectors), the widest column with the slots between columns, the end slots after
+    the last column (and the connectors to the next band). Heads and tails have rows of
+    their own."""
+    gap = style.RANKSEP * _POINTS_PER_INCH
+    first, last = columns[0], columns[-1]
+    left, right, widest = {}, {}, {}
+    for (side, lane, column), item in items.items():
+        if side in ("head", "tail"):
+            continue
+        if side == "start" and column == first:
+            where = left
+        elif side == "end" and column == last:
+            where = right
+        else:
+            where = widest
+            lane = (lane, column)
+        where[lane] = where.get(lane, 0.0) + item.width + gap
+    connector = node_width(["h, c from t=100"]) + gap if wrapped else 0.0
+    return (max(list(left.values()) + [connector]),
+            max(widest.values(), default=0.0) + LABEL_ALLOWANCE,
+            max(list(right.values()) + [connector]))
+
+
 def columns_per_band(left, column, right, page_width):
     """How many step columns fit one band of `page_width` points.
 

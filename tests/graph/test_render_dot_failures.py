@@ -91,3 +91,20 @@ def test_a_dot_failure_is_a_render_error_naming_the_picture(tmp_path):
         assert "detail='ops' or detail='layers'" in message and "--steps" in message
         assert isinstance(caught.value, mg.MinigradError)
         assert isinstance(caught.value.__cause__, graphviz.CalledProcessError)
+
+
+SAMPLE = [("rnn", 2, True, 1, "cells", "highlight"), ("lstm", 2, True, 12, "cells", "forward"),
+          ("gru", 1, False, 3, "ops", "backward"), ("jordan", 1, False, 7, "cells", "highlight"),
+          ("lstm", 1, False, 12, "ops", "highlight"), ("gru", 2, False, 5, "layers", "forward"),
+          ("rnn", 1, True, 2, "ops", "highlight"), ("lstm", 1, True, 1, "cells", "backward")]
+
+
+@pytest.mark.parametrize("case", SAMPLE, ids=["-".join(map(str, c)) for c in SAMPLE])
+def test_a_sample_of_the_sweep_renders_within_the_page(case):
+    """A few cases of benchmarks/render_sweep.py (which renders all 1,404): dot lays each
+    out, and none is wider than the 1,200 pt page. The first is the picture on which the
+    old renderer failed ("trouble in init_rank")."""
+    from benchmarks.render_sweep import PAGE_WIDTH, picture as sweep_picture, width_of
+    width, scale = width_of(sweep_picture(*case))
+    assert width <= PAGE_WIDTH + 0.5
+    assert scale >= 0.7
