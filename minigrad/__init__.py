@@ -31,8 +31,10 @@ from . import optim
 from .io import save, load
 
 from .heap import keep_freed_memory
+from .threads import apply_environment, get_num_threads, set_num_threads
 
 keep_freed_memory()  # glibc keeps a freed graph's memory for the next one (see heap.py)
+apply_environment()  # MINIGRAD_NUM_THREADS=n: as mg.set_num_threads(n) (see threads.py)
 
 __version__ = "0.1.0"
 

@@ -205,6 +205,7 @@ def _expand_alive(node):
     top, start = _replay(node, node._inputs)
     _renumber(_made_since(top, start)[:-1], node)   # top itself is dropped
     node._prim, node._inputs, node._attrs = top._prim, top._inputs, top._attrs
+    node.scope = top.scope   # the top op's own (it may add scopes to the node's)
     if node.role is None:
         node.role = top.role
 
@@ -227,6 +228,9 @@ def _expand_structure(node):
                  for i in kept_inputs]
     top, start = _replay(node, stand_ins)
     real = {id(s): k for s, k in zip(stand_ins, kept_inputs)}
+    for stand_in, known in zip(stand_ins, kept_inputs):
+        if known.role is None:   # a role the decomposition gives its inputs (h0, c0)
+            known.role = stand_in.role
     made = _made_since(top, start)
     for tensor in made:
         skeleton_of(tensor)
@@ -235,12 +239,12 @@ def _expand_structure(node):
             real[id(i)] if id(i) in real else
             i._skeleton if i._seq > start else kept(i) for i in tensor._inputs)
     structure = top._skeleton._inputs
-    node._prim, node._attrs = top._prim, top._attrs
+    node._prim, node._attrs, node.scope = top._prim, top._attrs, top.scope
     if holder is None:
         node._inputs = structure
     else:
         holder._inputs = structure
-        holder._prim, holder._attrs = top._prim, top._attrs
+        holder._prim, holder._attrs, holder.scope = top._prim, top._attrs, top.scope
 
 
 def expand_all(roots):

@@ -1,4 +1,6 @@
 """Making tensors: `tensor`, constructors, and the seedable random generator."""
+import operator
+
 import numpy as np
 
 from .dtypes import NUMBER_KINDS, get_default_dtype, resolve
@@ -9,9 +11,33 @@ _GENERATOR = [np.random.default_rng(0)]
 
 
 def manual_seed(seed):
-    """Seed minigrad's random generator (randn, rand, init, dropout)."""
-    _GENERATOR[0] = np.random.default_rng(seed)
+    """Seed minigrad's random generator (randn, rand, init, dropout).
+
+    `seed` is an int in [-2**63, 2**64), the range torch.manual_seed takes. A negative
+    seed is read modulo 2**64, as torch reads it: manual_seed(-1) and
+    manual_seed(2**64 - 1) give the same numbers.
+    """
+    _GENERATOR[0] = np.random.default_rng(as_seed(seed))
     return _GENERATOR[0]
+
+
+SEED_RANGE = (-2**63, 2**64)
+
+
+def as_seed(seed, owner="manual_seed"):
+    """The non-negative seed numpy is given for `seed` (see `manual_seed`); TypeError
+    unless it is an integer, ValueError outside SEED_RANGE. The messages start with
+    `owner` (none if None)."""
+    name = f"{owner}: seed" if owner else "seed"
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(seed).__name__}") from None
+    low, high = SEED_RANGE
+    if not low <= value < high:
+        raise ValueError(f"{name} must be in [-2**63, 2**64), as torch.manual_seed's, "
+                         f"got {value}")
+    return value % 2**64
 
 
 def generator():

@@ -1,4 +1,6 @@
 """`gradcheck` and `gradgradcheck`: analytic gradients against central finite differences."""
+import numbers
+
 import numpy as np
 
 from .autograd import grad
@@ -15,6 +17,20 @@ def _as_tuple(x):
 def _differentiable(inputs):
     return [i for i, t in enumerate(inputs)
             if isinstance(t, Tensor) and t.requires_grad]
+
+
+def _refuse_checking_nothing(name, inputs, outputs=None):
+    """ValueError when no input requires grad, or fn gives no floating-point Tensor:
+    the check would compare nothing and pass, as PyTorch refuses to."""
+    if not _differentiable(inputs):
+        kinds = ", ".join(f"a Tensor of shape {tuple(t.shape)}" if isinstance(t, Tensor)
+                          else type(t).__name__ for t in inputs) or "nothing"
+        raise ValueError(f"{name}: none of the inputs requires grad ({kinds}), so there "
+                         f"is nothing to check; make the ones to check with "
+                         f"requires_grad=True")
+    if outputs is not None and not outputs:
+        raise ValueError(f"{name}: fn returned no floating-point Tensor, so there is "
+                         f"nothing to check")
 
 
 def _flat_outputs(fn, inputs):
@@ -86,13 +102,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         inputs: a tensor or tuple of tensors; those with requires_grad are checked
             (they must be float64: float32 differences are too coarse).
     Returns True, or raises GradcheckError naming the input, the worst element and
-    both values (or returns False if raise_exception=False).
+    both values (or returns False if raise_exception=False); a NaN on either side is
+    wrong, as in torch's allclose. A check of nothing is refused, as PyTorch refuses
+    it: ValueError when no input requires grad or fn returns no floating-point Tensor
+    (or eps is not a positive step).
     """
     inputs = _as_tuple(inputs)
+    _refuse_checking_nothing("gradcheck", inputs)
+    if not (isinstance(eps, numbers.Real) and 0 < eps < float("inf")):
+        raise ValueError(f"gradcheck: eps must be a positive finite step, got {eps!r}")
     for i in _differentiable(inputs):
         if inputs[i].data.dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; finite "
                             f"differences need float64 inputs")
+    with no_grad():
+        _refuse_checking_nothing("gradcheck", inputs, _flat_outputs(fn, inputs))
     numeric = numerical_jacobians(fn, inputs, eps)
     for create_graph in (False, True):
         analytic = analytic_jacobians(fn, inputs, create_graph=create_graph)
@@ -108,11 +132,15 @@ def _compare(numeric, analytic, inputs, atol, rtol, raise_exception, path):
             raise GradcheckError(f"gradcheck: fn gave {len(per_output)} float outputs under "
                                  f"no_grad but {len(analytic[i])} with grad enabled")
         for k, (num, ana) in enumerate(zip(per_output, analytic[i])):
-            excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
-            if excess.size and excess.max() > 0:
+            with np.errstate(invalid="ignore"):  # inf - inf: NaN, a mismatch below
+                excess = np.abs(ana - num) - (atol + rtol * np.abs(num))
+            # NaN on either side is a mismatch, as in torch's allclose: `excess > 0` is
+            # False for NaN and would let a NaN gradient (or eps=0) pass unchecked
+            wrong = np.where(np.isnan(excess), np.inf, excess)
+            if wrong.size and wrong.max() > 0:
                 if not raise_exception:
                     return False
-                row, col = np.unravel_index(np.argmax(excess), excess.shape)
+                row, col = np.unravel_index(np.argmax(wrong), wrong.shape)
                 element = np.unravel_index(col, inputs[i].shape) if inputs[i].ndim else ()
                 raise GradcheckError(
                     f"gradcheck: gradient of output {k} with respect to input {i} "
@@ -129,9 +157,11 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     `grad_outputs` (random if None) are treated as further differentiable inputs.
     """
     inputs = _as_tuple(inputs)
+    _refuse_checking_nothing("gradgradcheck", inputs)
     positions = _differentiable(inputs)
     with no_grad():
         outs = _flat_outputs(fn, inputs)
+    _refuse_checking_nothing("gradgradcheck", inputs, outs)
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
         grad_outputs = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]

@@ -21,7 +21,7 @@ import minigrad as mg
 from minigrad.nn import Module, Parameter
 from minigrad.roles import mark
 
-from .checks import check_dtype, check_proj_size, check_state, state_tuple
+from .checks import check_dtype, check_proj_size, check_sizes, check_state, state_tuple
 
 
 def uniform_parameter(shape, bound):
@@ -44,9 +44,7 @@ class RecurrentCell(Module):
 
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__()
-        if input_size < 1 or hidden_size < 1:
-            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be "
-                             f">= 1, got {input_size} and {hidden_size}")
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows, bound = self.gates * hidden_size, 1.0 / math.sqrt(hidden_size)
         self.weight_ih = uniform_parameter((rows, input_size), bound)

@@ -3,6 +3,8 @@
 Each names its owner (the class the user called: "LSTMCell", "GRU", "JordanRNN")
 and the argument, so a bad state never reaches the matmuls as a raw shape error.
 """
+from numbers import Integral, Real
+
 from minigrad import Tensor
 
 
@@ -49,13 +51,41 @@ def check_state(owner, what, state, expected_shape, dtype, letters=""):
     check_dtype(owner, what, state, dtype)
 
 
+def is_int(value):
+    """An int or a numpy integer, but not a bool: a size is a count, not a flag."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def check_sizes(owner, **sizes):
+    """Every size (argument name -> value) an int >= 1, checked in the order given.
+
+    TypeError "hidden_size must be an int", as PyTorch's layers say it, for a float, a
+    str or any other non-integer. A bool is refused too, as by nn.Linear (PyTorch's
+    `isinstance(size, int)` lets True through as 1 in LSTM and GRU, yet RNN(3, True)
+    and proj_size=True fail inside torch.empty). ValueError below 1.
+    """
+    for name, value in sizes.items():
+        if not is_int(value):
+            raise TypeError(f"{owner}: {name} must be an int, got {describe(value)} "
+                            f"({value!r})")
+        if value < 1:
+            raise ValueError(f"{owner}: {name} must be >= 1, got {value}")
+
+
+def check_probability(owner, name, p):
+    """ValueError unless `p` is a number in [0, 1) (a dropout rate)."""
+    if not isinstance(p, Real) or isinstance(p, bool) or not 0.0 <= p < 1.0:
+        raise ValueError(f"{owner}: {name} must be in [0, 1), got {p!r}")
+
+
 def check_proj_size(owner, proj_size, hidden_size):
     """PyTorch's checks of an LSTM's proj_size: an int in [0, hidden_size)."""
-    if isinstance(proj_size, bool) or not isinstance(proj_size, int):
+    if not is_int(proj_size):
         raise TypeError(f"{owner}: proj_size must be an int, got {describe(proj_size)}")
     if proj_size < 0:
         raise ValueError(f"{owner}: proj_size should be a positive integer or zero to "
                          f"disable projections, got {proj_size}")
-    if proj_size > 0 and proj_size >= hidden_size:  # 0 stays valid: hidden_size is checked later
+    # 0 stays valid, and a bad hidden_size is left to check_sizes, which runs later
+    if proj_size > 0 and is_int(hidden_size) and proj_size >= hidden_size:
         raise ValueError(f"{owner}: proj_size has to be smaller than hidden_size, got "
                          f"proj_size={proj_size} and hidden_size={hidden_size}")

@@ -11,7 +11,7 @@ import minigrad as mg
 from minigrad.nn import Module
 
 from .cells import uniform_parameter
-from .checks import check_state
+from .checks import check_sizes, check_state
 from .unroll import unroll, valid_masks
 
 
@@ -34,6 +34,8 @@ class JordanCell(Module):
 
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", bias=True):
         super().__init__()
+        check_sizes("JordanCell", input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"JordanCell: nonlinearity must be 'tanh' or 'relu', "
                              f"got {nonlinearity!r}")
@@ -114,6 +116,8 @@ class JordanRNN(Module):
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", bias=True,
                  batch_first=False):
         super().__init__()
+        check_sizes("JordanRNN", input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size)
         self.batch_first = batch_first
         self.cell = JordanCell(input_size, hidden_size, output_size, nonlinearity, bias)
 

@@ -14,7 +14,8 @@ from minigrad.nn import Module
 from minigrad.nn.functional import dropout as dropout_fn
 
 from .cells import GRUCell, LSTMCell, RNNCell
-from .checks import check_dtype, check_proj_size, check_state, state_tuple
+from .checks import (check_dtype, check_probability, check_proj_size, check_sizes,
+                     check_state, state_tuple)
 from .unroll import recurrent_dropout_mask, unroll, valid_masks
 
 # layer -> weak references to the output and final states of its last forward, kept
@@ -64,11 +65,9 @@ class RecurrentLayer(Module):
                  dropout=0.0, bidirectional=False, recurrent_dropout=0.0, **cell_options):
         super().__init__()
         name = type(self).__name__
-        if num_layers < 1:
-            raise ValueError(f"{name}: num_layers must be >= 1, got {num_layers}")
-        for arg, p in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= p < 1.0:
-                raise ValueError(f"{name}: {arg} must be in [0, 1), got {p}")
+        check_sizes(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+        check_probability(name, "dropout", dropout)
+        check_probability(name, "recurrent_dropout", recurrent_dropout)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)

@@ -9,22 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.baselines import lstm_numpy, micrograd_mlp, min_char_rnn_numpy as mcr
-from benchmarks.timing import best_time, format_table
-
-
-def numerical_grad(f, x, eps=1e-6):
-    """Central differences of the scalar ``f()`` with respect to array ``x``, perturbed in place."""
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + eps
-        up = f()
-        x[idx] = old - eps
-        down = f()
-        x[idx] = old
-        g[idx] = (up - down) / (2 * eps)
-    return g
+from benchmarks.baselines import gru_numpy, lstm_numpy, micrograd_mlp, rnn_numpy
+from benchmarks.baselines import min_char_rnn_numpy as mcr
+from benchmarks.timing import (best_time, format_spread_table, format_table, interleaved_times,
+                               spread_rows)
+from tests.reference.finite_differences import central_difference
+from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
 
 def assert_grad_close(analytic, numeric, name):
@@ -50,7 +40,7 @@ def small_rnn_case(seed=1):
 def test_min_char_rnn_grads_match_finite_differences(name):
     params, inputs, targets, hprev = small_rnn_case()
     _, grads, _ = mcr.loss_and_grads(params, inputs, targets, hprev, clip=None)
-    numeric = numerical_grad(
+    numeric = central_difference(
         lambda: mcr.loss_and_grads(params, inputs, targets, hprev, clip=None)[0], params[name])
     assert np.abs(numeric).max() > 1e-3  # the check is not vacuous
     assert_grad_close(grads[name], numeric, name)
@@ -96,16 +86,19 @@ def test_min_char_rnn_full_size_shapes_and_float32():
             assert grads[k].shape == params[k].shape and grads[k].dtype == dtype
 
 
-# ------------------------------------------------------------------------ LSTM
+# ------------------------------------------------------- LSTM, GRU, tanh RNN
+RECURRENT = {"lstm": lstm_numpy, "gru": gru_numpy, "rnn": rnn_numpy}
 
-def small_lstm_case(seed=2):
-    params = lstm_numpy.make_params(seed, input_size=3, hidden_size=4, out_size=2,
-                                    dtype=np.float64)
+
+def small_case(mode, seed=2):
+    baseline = RECURRENT[mode]
+    params = baseline.make_params(seed, input_size=3, hidden_size=4, out_size=2,
+                                  dtype=np.float64)
     rng = np.random.default_rng(seed + 100)
     for k in params:  # bigger than the default init so every gate saturates a little
         params[k] = rng.standard_normal(params[k].shape) * 0.7
-    x, y = lstm_numpy.make_batch(seed, batch=2, T=3, input_size=3, out_size=2,
-                                 dtype=np.float64)
+    x, y = baseline.make_batch(seed, batch=2, T=3, input_size=3, out_size=2,
+                               dtype=np.float64)
     return params, x, y
 
 
@@ -133,31 +126,56 @@ def lstm_reference(params, x):
 
 
 def test_lstm_forward_matches_reference():
-    params, x, y = small_lstm_case()
+    params, x, y = small_case("lstm")
     expected = lstm_reference(params, x)
     np.testing.assert_allclose(lstm_numpy.forward(params, x), expected, rtol=1e-12, atol=1e-14)
     loss, _ = lstm_numpy.loss_and_grads(params, x, y)
     assert loss == pytest.approx(np.mean((expected - y) ** 2), rel=1e-12)
 
 
+@pytest.mark.parametrize("mode", list(RECURRENT))
 @pytest.mark.parametrize("name", lstm_numpy.PARAM_NAMES)
-def test_lstm_grads_match_finite_differences(name):
-    params, x, y = small_lstm_case()
-    _, grads = lstm_numpy.loss_and_grads(params, x, y)
-    numeric = numerical_grad(lambda: lstm_numpy.loss_and_grads(params, x, y)[0], params[name])
+def test_recurrent_baseline_grads_match_finite_differences(mode, name):
+    baseline = RECURRENT[mode]
+    params, x, y = small_case(mode)
+    _, grads = baseline.loss_and_grads(params, x, y)
+    numeric = central_difference(lambda: baseline.loss_and_grads(params, x, y)[0], params[name])
     assert np.abs(numeric).max() > 1e-3
     assert_grad_close(grads[name], numeric, name)
 
 
-def test_lstm_full_size_shapes_and_dtype():
-    params = lstm_numpy.make_params(0)
-    x, y = lstm_numpy.make_batch(0)
+@pytest.mark.parametrize("mode", list(RECURRENT))
+def test_recurrent_baseline_matches_the_numpy_reference(mode):
+    """Loss and every gradient against tests/reference/numpy_recurrent.py (+ the head)."""
+    baseline = RECURRENT[mode]
+    params, x, y = small_case(mode)
+    layer = {f"{k}_l0": params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    _, h_n = recurrent_forward(mode, x, layer)
+    h = (h_n[0] if mode == "lstm" else h_n)[0]
+    diff = h @ params["head.weight"].T + params["head.bias"] - y
+    d_h = (diff * (2.0 / diff.size)) @ params["head.weight"]
+    _, ref_grads, _ = recurrent_backward(mode, x, layer, None, None, d_h[None])
+    loss, grads = baseline.loss_and_grads(params, x, y)
+    assert loss == pytest.approx(np.mean(diff ** 2), rel=1e-12)
+    np.testing.assert_allclose(baseline.forward(params, x), diff + y, rtol=1e-12, atol=1e-14)
+    for k, g in layer.items():
+        np.testing.assert_allclose(grads[k[:-3]], ref_grads[k], rtol=1e-10, atol=1e-13,
+                                   err_msg=k)
+
+
+@pytest.mark.parametrize("mode", list(RECURRENT))
+def test_recurrent_baseline_full_size_shapes_and_dtype(mode):
+    baseline = RECURRENT[mode]
+    params = baseline.make_params(0)
+    x, y = baseline.make_batch(0)
+    G = {"lstm": 4, "gru": 3, "rnn": 1}[mode]
     assert x.shape == (50, 32, 64) and y.shape == (32, 10)
-    assert params["weight_ih"].shape == (512, 64) and params["weight_hh"].shape == (512, 128)
+    assert params["weight_ih"].shape == (G * 128, 64)
+    assert params["weight_hh"].shape == (G * 128, 128)
     assert params["head.weight"].shape == (10, 128)
-    loss, grads = lstm_numpy.loss_and_grads(params, x, y)
+    loss, grads = baseline.loss_and_grads(params, x, y)
     assert np.isfinite(loss)
-    for k in lstm_numpy.PARAM_NAMES:
+    for k in baseline.PARAM_NAMES:
         assert grads[k].shape == params[k].shape and grads[k].dtype == np.float32
 
 
@@ -189,7 +207,7 @@ def test_mlp_numpy_grads_match_finite_differences():
     _, grads = micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)
     for k, (W, b) in enumerate(weights):
         for arr, g in ((W, grads[k][0]), (b, grads[k][1])):
-            numeric = numerical_grad(
+            numeric = central_difference(
                 lambda: micrograd_mlp.mlp_loss_and_grads_numpy(weights, X, y)[0], arr)
             assert_grad_close(g, numeric, f"layer {k}")
 
@@ -204,3 +222,25 @@ def test_best_time_and_table():
     lines = table.splitlines()
     assert "2.00 ms" in lines[2] and lines[3].endswith("2.50x")
     assert len({len(line) for line in lines[2:]}) <= 2  # rows are aligned
+
+
+def test_interleaved_times_alternate_the_order_and_time_every_round():
+    order = []
+    fake_clock = iter(range(1000))
+    fns = {"a": lambda: order.append("a"), "b": lambda: order.append("b")}
+    times = interleaved_times(fns, rounds=3, number={"a": 2, "b": 1}, warmup=1,
+                              clock=lambda: next(fake_clock))
+    assert order[:2] == ["a", "b"]  # the warmup calls
+    assert order[2:] == ["a", "a", "b", "b", "a", "a", "a", "a", "b"]  # a b, b a, a b
+    assert times == {"a": [0.5, 0.5, 0.5], "b": [1.0, 1.0, 1.0]}  # one clock tick per turn
+
+
+def test_spread_rows_give_median_ratios_and_per_round_extremes():
+    times = {"base": [1.0, 2.0, 4.0], "fast": [0.5, 1.5, 1.0]}
+    base, fast = spread_rows(times, "base")
+    assert base == ("base", 2.0, 1.0, 4.0, None, None, None)
+    assert fast[:4] == ("fast", 1.0, 0.5, 1.5)
+    assert fast[4] == pytest.approx(0.5) and (fast[5], fast[6]) == (0.25, 0.75)
+    table = format_spread_table([base, fast], "vs base").splitlines()
+    assert table[2].startswith("base") and "1.00x" in table[2]
+    assert "0.50x" in table[3] and "(0.25-0.75)" in table[3]

@@ -24,54 +24,13 @@ accumulated with += at every step, as a straightforward framework would.
 """
 import numpy as np
 
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "head.weight", "head.bias")
-
-
-def make_params(seed=0, input_size=64, hidden_size=128, out_size=10, dtype=np.float32):
-    """PyTorch's default initialisation: U(-1/sqrt(H), 1/sqrt(H)) for the LSTM,
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the head.
-
-    Returns:
-        dict name -> array, names in ``PARAM_NAMES``: weight_ih (4H, H_in),
-        weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,), head.weight (out, H),
-        head.bias (out,).
-    """
-    rng = np.random.default_rng(seed)
-    H = hidden_size
-    k = 1.0 / np.sqrt(H)
-
-    def u(*shape):
-        return rng.uniform(-k, k, size=shape).astype(dtype)
-
-    return {
-        "weight_ih": u(4 * H, input_size),
-        "weight_hh": u(4 * H, H),
-        "bias_ih": u(4 * H),
-        "bias_hh": u(4 * H),
-        "head.weight": u(out_size, H),  # fan_in of the head is H, so the same bound
-        "head.bias": u(out_size),
-    }
-
-
-def make_batch(seed=0, batch=32, T=50, input_size=64, out_size=10, dtype=np.float32):
-    """Standard-normal inputs x (T, N, H_in) and targets y (N, out)."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((T, batch, input_size)).astype(dtype)
-    y = rng.standard_normal((batch, out_size)).astype(dtype)
-    return x, y
-
-
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-z))
-
-
-def forward(params, x):
-    """Run the LSTM over ``x`` (T, N, H_in) and return the head's output (N, out)."""
-    return _forward(params, x)[0]
+from .many_to_one import PARAM_NAMES, make_batch  # noqa: F401 (part of the API)
+from .many_to_one import accumulate_step, layer_functions
+from .many_to_one import sigmoid as _sigmoid
 
 
 def _forward(params, x):
-    W_ih, W_hh, b_ih, b_hh, W_out, b_out = (params[k] for k in PARAM_NAMES)
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in PARAM_NAMES[:4])
     T, N, _ = x.shape
     H = W_hh.shape[1]
     h = np.zeros((N, H), dtype=W_ih.dtype)
@@ -88,32 +47,13 @@ def _forward(params, x):
         tc = np.tanh(c)
         h = o * tc
         cache.append((h_prev, c_prev, i, f, g, o, tc))
-    out = h @ W_out.T + b_out
-    return out, h, cache
+    return h, cache
 
 
-def loss_and_grads(params, x, y):
-    """MSE loss of the many-to-one LSTM and the gradient of every parameter.
-
-    Args:
-        params: dict from :func:`make_params`.
-        x: inputs (T, N, H_in); y: targets (N, out).
-
-    Returns:
-        (loss, grads): the loss as a Python float and a dict with one gradient
-        per parameter name, same shapes and dtype as the parameters.
-    """
-    W_ih, W_hh, W_out = params["weight_ih"], params["weight_hh"], params["head.weight"]
+def _backward(params, x, cache, dh, grads):
+    """BPTT from dh = d loss / d h_T; adds the layer's gradients into `grads`."""
+    W_hh = params["weight_hh"]
     H = W_hh.shape[1]
-    out, h_last, cache = _forward(params, x)
-    diff = out - y
-    loss = float(np.mean(diff * diff))
-
-    grads = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
-    d_out = diff * (2.0 / diff.size)
-    grads["head.weight"] += d_out.T @ h_last
-    grads["head.bias"] += d_out.sum(axis=0)
-    dh = d_out @ W_out
     dc = np.zeros_like(dh)
     dgates = np.empty((dh.shape[0], 4 * H), dtype=dh.dtype)
     for t in reversed(range(len(cache))):
@@ -123,11 +63,9 @@ def loss_and_grads(params, x, y):
         dgates[:, H:2 * H] = dc * c_prev * f * (1 - f)
         dgates[:, 2 * H:3 * H] = dc * i * (1 - g * g)
         dgates[:, 3 * H:] = dh * tc * o * (1 - o)
-        grads["weight_ih"] += dgates.T @ x[t]
-        grads["weight_hh"] += dgates.T @ h_prev
-        db = dgates.sum(axis=0)
-        grads["bias_ih"] += db
-        grads["bias_hh"] += db
+        accumulate_step(grads, dgates, x[t], dgates, h_prev)
         dh = dgates @ W_hh
         dc = dc * f
-    return loss, grads
+
+
+make_params, forward, loss_and_grads = layer_functions(4, _forward, _backward)

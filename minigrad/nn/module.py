@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..creation import as_tensor_data
+from ..creation import _ragged, as_tensor_data
 from ..grad_mode import no_grad
 from ..scope import name_scope
 from ..source import site_for_module_call
@@ -279,16 +279,24 @@ class Module:
             raise TypeError(f"load_state_dict of {type(self).__name__}: expected a dict of "
                             f"name -> array, got a {type(state_dict).__name__}{hint}")
         own = OrderedDict(self._named_state())
-        incoming = {k: (v.data if isinstance(v, Tensor) else np.asarray(v))
-                    for k, v in state_dict.items()}
-        missing = [k for k in own if k not in incoming]
-        unexpected = [k for k in incoming if k not in own]
+        incoming, unreadable = {}, {}
+        for k, v in state_dict.items():
+            try:
+                incoming[k] = v.data if isinstance(v, Tensor) else np.asarray(v)
+            except (TypeError, ValueError) as exc:  # a jagged list, most often
+                unreadable[k] = f"{k!r} is not an array: {_ragged(v) or exc}"
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
         problems = []
         if strict:
             problems += [f"missing key {k!r} (expected shape {own[k].shape})" for k in missing]
-            problems += [f"unexpected key {k!r} (shape {incoming[k].shape})" for k in unexpected]
+            problems += [f"unexpected key {k!r} (shape {incoming[k].shape})" if k in incoming
+                         else f"unexpected key {unreadable[k]}" for k in unexpected]
         converted = {}  # every value is converted before any parameter is written
         for k, target in own.items():
+            if k in unreadable:
+                problems.append(unreadable[k])
+                continue
             if k not in incoming:
                 continue
             if incoming[k].shape != target.shape:

@@ -8,10 +8,10 @@ taken as the output. `loss_fn(output, targets)` returns a scalar Tensor.
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from ..threads import thread_policy
+from .progress import RunBar, progress_bar
 
 
 def call_model(model, inputs):
@@ -64,41 +64,52 @@ def _metric_values(metrics, output, targets):
     return {name: fn(output, targets) for name, fn in (metrics or {}).items()}
 
 
-def evaluate(model, loss_fn, batches, metrics=None):
+def evaluate(model, loss_fn, batches, metrics=None, progress=False):
     """Mean loss and metrics over `batches`, in eval mode and without a graph.
+
+    `progress`: False (the default) draws nothing; True, or None when stderr is a
+    terminal, a bar over the batches (minigrad.train.progress). Runs at minigrad's
+    BLAS thread count (minigrad.threads).
 
     Returns:
         dict {"loss": float, <metric name>: float, ...}, averaged per example.
     """
+    source = _batches(batches)
+    bar = progress_bar(total=_length(source), desc="evaluate", progress=progress,
+                       where="evaluate", leave=False)
     was_training = model.training
     model.eval()
     totals = _Averages()
     try:
-        with no_grad():
-            for batch in _batches(batches):
+        with no_grad(), thread_policy():
+            for batch in source:
                 inputs, targets = _split_batch(batch)
                 output = call_model(model, inputs)
                 values = {"loss": loss_fn(output, targets).item()}
                 values.update(_metric_values(metrics, output, targets))
                 totals.add(values, _batch_size(targets))
+                bar.update()
     finally:
+        bar.close()
         model.train(was_training)
     if totals.count == 0:
         raise ValueError("evaluate: got no batches")
     return totals.means()
 
 
-def _train_step(model, loss_fn, optimizer, inputs, targets, clip, tbptt):
+def _train_step(model, loss_fn, optimizer, inputs, targets, clip, tbptt, bar):
     """One optimizer step (or one per chunk with tbptt); returns (output, loss, grad norm)."""
     if tbptt is not None:
         from .tbptt import tbptt_step
-        return tbptt_step(model, loss_fn, optimizer, inputs, targets, tbptt, clip)
+        return tbptt_step(model, loss_fn, optimizer, inputs, targets, tbptt, clip,
+                          after_chunk=bar.advance)
     optimizer.zero_grad()
     output = call_model(model, inputs)
     loss = loss_fn(output, targets)
     loss.backward()
     norm = _clip(model, clip)
     optimizer.step()
+    bar.advance()
     return output, loss.item(), norm
 
 
@@ -111,7 +122,7 @@ def _clip(model, max_norm):
 
 
 def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, metrics=None,
-        clip_grad_norm=None, tbptt=None, early_stopping=None, progress=True):
+        clip_grad_norm=None, tbptt=None, early_stopping=None, progress=None):
     """Train `model` for `epochs` passes over `train_batches`; return the history.
 
     What it does, for each epoch, is this hand-written loop:
@@ -128,6 +139,9 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
             # early stopping: stop after `patience` epochs without a lower val loss,
             # and put back the weights of the best epoch
 
+    It runs at minigrad's BLAS thread count (1 unless you chose one: minigrad.threads)
+    and puts the BLAS pool back when it returns.
+
     Args:
         model: a Module.
         loss_fn: (output, targets) -> scalar Tensor.
@@ -140,7 +154,9 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
             `output, hx = model(x_chunk, hx)` on chunks of k steps (time axis 1) and
             hx is detached between chunks (see minigrad.train.tbptt).
         early_stopping: patience in epochs (on the val loss, else the train loss), or None.
-        progress: show a tqdm bar with the running loss and metrics; False prints nothing.
+        progress: None (default): a bar on stderr when it is a terminal; True: always;
+            False: nothing. One bar for the whole run, counting batches (with tbptt,
+            chunks) of all epochs, with the ETA and the running loss and metrics.
     Returns:
         history: dict with per-epoch lists "loss", <metric>, and with val_batches
         "val_loss", "val_<metric>"; with clipping "grad_norm" (mean norm before
@@ -150,6 +166,18 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
         raise ValueError(f"fit: early_stopping={early_stopping}, expected a patience >= 1 or None")
     if tbptt is not None and (int(tbptt) != tbptt or tbptt < 1):
         raise ValueError(f"fit: tbptt={tbptt}, expected a chunk length >= 1 or None")
+    bar = RunBar(epochs, progress, unit="batch" if tbptt is None else "chunk")
+    try:
+        with thread_policy():
+            return _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches,
+                               metrics, clip_grad_norm, tbptt, early_stopping, bar)
+    finally:
+        bar.close()
+
+
+def _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches, metrics,
+                clip_grad_norm, tbptt, early_stopping, bar):
+    """fit's epochs, counted on `bar` (a RunBar)."""
     history = {"loss": []}
     best, best_epoch, best_state, waited = np.inf, None, None, 0
     start = time.perf_counter()
@@ -158,30 +186,30 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
         model.train()
         totals, norms = _Averages(), []
         batches = _batches(train_batches)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
-                   leave=False, total=_length(batches), dynamic_ncols=True)
-        for batch in bar:
+        n_batches = _length(batches)
+        bar.start_epoch(epoch)
+        for index, batch in enumerate(batches):
             inputs, targets = _split_batch(batch)
+            if index == 0 and bar.units_per_epoch is None and n_batches is not None:
+                bar.expect(n_batches * _units_per_batch(inputs, tbptt))
             output, loss, norm = _train_step(model, loss_fn, optimizer, inputs, targets,
-                                             clip_grad_norm, tbptt)
+                                             clip_grad_norm, tbptt, bar)
             values = {"loss": loss}
             with no_grad():
                 values.update(_metric_values(metrics, output, targets))
             totals.add(values, _batch_size(targets))
             if norm is not None:
                 norms.append(norm)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in totals.means().items()}, refresh=False)
-        bar.close()
+            bar.show({**_last_epoch(history, prefix="val_"), **totals.means()})
         if totals.count == 0:
             raise ValueError("fit: train_batches yielded no batches")
+        bar.end_epoch()
         _append(history, totals.means())
         if clip_grad_norm is not None:
             history.setdefault("grad_norm", []).append(float(np.mean(norms)))
         if val_batches is not None:
             _append(history, evaluate(model, loss_fn, val_batches, metrics), prefix="val_")
-        if progress:
-            tqdm.write(f"epoch {epoch + 1}/{epochs}  " + "  ".join(
-                f"{k} {v[-1]:.4g}" for k, v in history.items() if k != "grad_norm"))
+        bar.show(_last_epoch(history))
         monitored = history["val_loss" if val_batches is not None else "loss"][-1]
         if monitored < best:
             best, best_epoch, waited = monitored, epoch, 0
@@ -191,12 +219,26 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
             waited += 1
             if early_stopping is not None and waited >= early_stopping:
                 stopped = True
+                bar.stopped_early()
                 break
     if best_state is not None and best_epoch != len(history["loss"]) - 1:
         model.load_state_dict(best_state)
     history.update(epochs_run=len(history["loss"]), best_epoch=best_epoch,
                    stopped_early=stopped, seconds=time.perf_counter() - start)
     return history
+
+
+def _units_per_batch(inputs, tbptt):
+    """What the bar counts for one batch: 1, or its number of chunks with tbptt."""
+    if tbptt is None or not hasattr(inputs, "shape") or len(inputs.shape) < 2:
+        return 1
+    return -(-inputs.shape[1] // tbptt)
+
+
+def _last_epoch(history, prefix=""):
+    """The last epoch's values whose names start with `prefix` (grad_norm left out)."""
+    return {k: v[-1] for k, v in history.items()
+            if k.startswith(prefix) and k != "grad_norm" and v}
 
 
 def _length(batches):

@@ -5,6 +5,8 @@
         output, hx = model(x_k, hx, first_step=i * k)     # steps scoped t{i*k} .. t{i*k+k-1}
         loss_fn(output, y_k).backward()                   # gradients stop at the chunk start
         optimizer.step()
+        if after_chunk is not None:
+            after_chunk()
         hx = detach_state(hx)                             # keep the value, cut the graph
 
 The state carries information across the whole sequence; gradients flow back at
@@ -32,11 +34,12 @@ def takes_first_step(model):
         return False
 
 
-def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
+def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None, after_chunk=None):
     """Train on one batch with truncated BPTT; return (output (detached), mean loss, mean norm).
 
     Each chunk is labelled with its absolute time steps when the model accepts
-    `first_step` (see the module docstring).
+    `first_step` (see the module docstring). `after_chunk()`, if given, is called
+    after each chunk's optimizer step (fit's progress bar counts chunks with it).
     """
     from .loop import _clip
     if isinstance(inputs, (tuple, list, dict)):
@@ -63,6 +66,8 @@ def tbptt_step(model, loss_fn, optimizer, inputs, targets, k, clip=None):
         if norm is not None:
             norms.append(norm)
         optimizer.step()
+        if after_chunk is not None:
+            after_chunk()
         hx = detach_state(hx)
         outputs.append(output.detach())
         total += loss.item() * x_k.shape[1]

@@ -6,7 +6,10 @@ subcommand means adding one module and one line here.
 
     minigrad render lstm --steps 10 --detail cells --out lstm.svg
     minigrad bptt rnn --steps 30 --out vanishing.svg
+    minigrad train char_lm --threads 1
     minigrad --version
+
+Every subcommand takes `--threads N` (cli/threads.py), also before its name.
 """
 import argparse
 import importlib
@@ -14,6 +17,8 @@ import importlib.metadata
 import os
 import re
 import sys
+
+from .threads import add_threads_option, apply_threads
 
 SUBCOMMANDS = ("minigrad_apps.cli.render", "minigrad_apps.cli.bptt", "minigrad_apps.cli.train")
 PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pyproject.toml")
@@ -41,6 +46,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="minigrad", description="minigrad: autodiff and recurrent networks you can see")
     parser.add_argument("--version", action="version", version=f"minigrad {version()}")
+    add_threads_option(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in SUBCOMMANDS:
@@ -51,11 +57,14 @@ def build_parser():
                 raise
             continue  # a subcommand that is not installed
         module.register(subparsers)
+    for subparser in {id(p): p for p in subparsers.choices.values()}.values():
+        add_threads_option(subparser, top_level=False)
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)  # bad arguments: argparse exits with status 2
+    apply_threads(args)
     return args.func(args)
 
 

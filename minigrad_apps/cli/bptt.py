@@ -8,24 +8,13 @@ gate), `--nonlinearity relu` (the RNN), `--init-whh` and `--scale-whh S [S ...]`
 recurrent weights; several values give one line each). The chart's title and line
 names say which settings it shows, and nothing it does not show.
 """
-import argparse
-import math
 import sys
 
-from .render import output_format, positive_int, report_cannot_write
+from .arguments import (BPTT_MAX_HIDDEN, BPTT_MAX_SCALES, BPTT_MAX_STEPS, SEED_HELP, at_most,
+                        finite_float, int_in, seed)
+from .render import output_format, report_cannot_write
 
 FORGET_NOTE = "a forget-gate bias of about 1 keeps the LSTM's gradient alive"
-
-
-def finite_float(text):
-    """An argparse `type`: a finite float (argparse prefixes the option's name)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
 
 
 def register(subparsers):
@@ -43,10 +32,12 @@ def register(subparsers):
                     "settings it shows.")
     parser.add_argument("model", choices=("rnn", "lstm", "gru", "all"),
                         help="which model; all: the three on one chart")
-    parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
-    parser.add_argument("--hidden", type=positive_int, default=16,
-                        help="hidden size (default: 16)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initialisation")
+    parser.add_argument("--steps", type=int_in(1, BPTT_MAX_STEPS), required=True,
+                        help=f"sequence length (1 to {BPTT_MAX_STEPS})")
+    parser.add_argument("--hidden", type=int_in(1, BPTT_MAX_HIDDEN), default=16,
+                        help=f"hidden size (1 to {BPTT_MAX_HIDDEN}, default: 16)")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help=f"seed of the initialisation: {SEED_HELP} (default: 0)")
     parser.add_argument("--forget-bias", type=finite_float, default=None, metavar="B",
                         help="lstm and all: start the LSTM's forget-gate bias at B "
                              "(bias_ih_l0[H:2H] = B, bias_hh_l0[H:2H] = 0); 1 keeps the "
@@ -57,8 +48,9 @@ def register(subparsers):
                         help="the recurrent weights W_hh: PyTorch's uniform init (default), "
                              "or each gate's (H, H) block orthogonal or the identity")
     parser.add_argument("--scale-whh", type=finite_float, nargs="+", default=[1.0],
-                        metavar="S", help="multiply W_hh by S after its init; several "
-                                          "values draw one line each (default: 1)")
+                        action=at_most(BPTT_MAX_SCALES), metavar="S",
+                        help="multiply W_hh by S after its init; several values (at most "
+                             f"{BPTT_MAX_SCALES}) draw one line each (default: 1)")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
 

@@ -3,6 +3,8 @@ import os
 import sys
 
 from ..demos import MODEL_NAMES
+from .arguments import (RENDER_MAX_HIDDEN, RENDER_MAX_LAYERS, RENDER_MAX_NODES,
+                        RENDER_MAX_STEPS, int_in)
 
 
 def register(subparsers):
@@ -11,9 +13,12 @@ def register(subparsers):
         description="Draw the computation graph of a small recurrent model, unrolled "
                     "through time, with Graphviz (SVG, PNG or PDF by the file extension).")
     parser.add_argument("model", choices=MODEL_NAMES, help="which model")
-    parser.add_argument("--steps", type=positive_int, required=True, help="sequence length")
-    parser.add_argument("--hidden", type=positive_int, default=4, help="hidden size (default: 4)")
-    parser.add_argument("--layers", type=positive_int, default=1, help="stacked layers (default: 1)")
+    parser.add_argument("--steps", type=int_in(1, RENDER_MAX_STEPS), required=True,
+                        help=f"sequence length (1 to {RENDER_MAX_STEPS})")
+    parser.add_argument("--hidden", type=int_in(1, RENDER_MAX_HIDDEN), default=4,
+                        help=f"hidden size (1 to {RENDER_MAX_HIDDEN}, default: 4)")
+    parser.add_argument("--layers", type=int_in(1, RENDER_MAX_LAYERS), default=1,
+                        help=f"stacked layers (1 to {RENDER_MAX_LAYERS}, default: 1)")
     parser.add_argument("--bidirectional", action="store_true",
                         help="run the sequence both ways (rnn, lstm, gru)")
     parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells",
@@ -29,34 +34,17 @@ def register(subparsers):
     parser.add_argument("--width", type=page_width, default=1200, metavar="POINTS",
                         help="page width in points: a longer unroll wraps onto more rows "
                              "(default: 1200; 0: one long strip)")
-    parser.add_argument("--max-nodes", type=int_at_least(10), default=None,  # render's minimum
+    parser.add_argument("--max-nodes", type=int_in(10, RENDER_MAX_NODES), default=None,
                         help="fold the middle time steps of larger graphs into one node "
-                             "(at least 10)")
+                             f"(10 to {RENDER_MAX_NODES})")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
-
-
-def int_at_least(minimum):
-    """An argparse `type`: an int >= minimum (argparse prefixes the option's name)."""
-    def parse(text):
-        import argparse
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return parse
-
-
-positive_int = int_at_least(1)
 
 
 def page_width(text):
     """An argparse `type`: 0 (one long strip) or a page width of at least 200 points."""
     import argparse
-    value = int_at_least(0)(text)
+    value = int_in(0)(text)
     if 0 < value < 200:
         raise argparse.ArgumentTypeError(f"must be 0 (one long strip) or at least 200, got "
                                          f"{value}")

@@ -1,4 +1,7 @@
-"""`minigrad train TASK [--quick] [--epochs N] [--seed S] [--progress] [--out DIR]`.
+"""`minigrad train TASK [--quick] [--epochs N] [--seed S] [--progress | --quiet] [--out DIR]`.
+
+A task shows a progress bar on stderr when stderr is a terminal; `--quiet` never,
+`--progress` always (into a log file too).
 
 `register(subparsers)` adds the `train` subcommand to the main CLI's argparse
 subparsers; `main(argv)` runs it on its own (python -m minigrad_apps.cli.train ...).
@@ -10,16 +13,24 @@ import os
 import sys
 import time
 
+from .arguments import SEED_HELP, TRAIN_MAX_EPOCHS, int_in, seed
 from .render import report_cannot_write
+from .threads import add_threads_option, apply_threads
 from ..tasks import TASKS, get_task
 
 
 def add_arguments(parser):
     parser.add_argument("task", choices=sorted(TASKS) + ["all"], help="the task to train")
     parser.add_argument("--quick", action="store_true", help="a seconds-long version")
-    parser.add_argument("--epochs", type=int, default=None, help="override the epochs")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--progress", action="store_true", help="show tqdm progress bars")
+    parser.add_argument("--epochs", type=int_in(1, TRAIN_MAX_EPOCHS), default=None,
+                        help=f"override the epochs (1 to {TRAIN_MAX_EPOCHS}; the adding task "
+                             f"multiplies its update budgets by it)")
+    parser.add_argument("--seed", type=seed, default=0, help=f"{SEED_HELP} (default: 0)")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_const", const=True, default=None,
+                       help="show progress bars even when stderr is not a terminal")
+    shown.add_argument("--quiet", action="store_const", const=False, dest="progress",
+                       help="no progress bars (the default when stderr is not a terminal)")
     parser.add_argument("--out", default=None,
                         help="directory for charts (adding: gradient norms; seq2seq: "
                              "attention heatmaps)")
@@ -81,7 +92,9 @@ def make_out_dir(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="minigrad train")
     add_arguments(parser)
+    add_threads_option(parser)
     args = parser.parse_args(argv)
+    apply_threads(args)
     return args.func(args)
 
 

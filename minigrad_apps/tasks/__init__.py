@@ -1,7 +1,8 @@
 """The seeds' tasks, each trainable end to end: `minigrad train TASK [--quick]`.
 
-Each task module has `run(quick=False, epochs=None, seed=0, progress=False, ...)`
-returning `Results` (rows of model, metric, value, seconds).
+Each task module has `run(quick=False, epochs=None, seed=0, progress=None, ...)`
+returning `Results` (rows of model, metric, value, seconds). `progress` is fit's:
+None shows a bar on stderr when it is a terminal, True always, False never.
 """
 import importlib
 

@@ -26,8 +26,10 @@ results as markdown.
 `--epochs N` multiplies every update budget by N.
 """
 import os
+import sys
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from minigrad import optim
 from minigrad.creation import tensor
@@ -35,6 +37,7 @@ from minigrad.data import adding_problem
 from minigrad.grad_mode import no_grad
 from minigrad.nn import functional as F
 from minigrad.nn.utils import clip_grad_norm_
+from minigrad.train.progress import progress_bar, shows_progress
 from .common import Results, seed_everything, timer
 
 BASELINE_MSE = 2.0 / 12.0
@@ -80,11 +83,12 @@ def held_out_mse(model, T, seed, n=500):
 
 
 def train_one(kind, T, clip, steps, seed, hidden_size=32, batch_size=32, lr=1e-2,
-              stop_at=SOLVED_MSE):
+              stop_at=SOLVED_MSE, progress=False, desc=None):
     """Train one model on at most `steps` fresh batches.
 
     Stops early when the mean loss of the last WINDOW batches (each measured before
     the update on it, so on unseen data) is below `stop_at` (None: never).
+    `progress` (as fit's) shows a bar of the updates, headed `desc`.
 
     Returns:
         (model, test MSE on 500 held-out sequences, updates made, seconds).
@@ -94,7 +98,9 @@ def train_one(kind, T, clip, steps, seed, hidden_size=32, batch_size=32, lr=1e-2
     model = make_model(kind, hidden_size)
     optimizer = optim.Adam(model.parameters(), lr=lr)
     losses = []
-    with timer() as elapsed:
+    bar = progress_bar(total=steps, desc=desc, unit="update", progress=progress,
+                       where="adding", leave=False)
+    with timer() as elapsed, bar:
         for step in range(steps):
             xb, yb = _tensors(X[step * batch_size:(step + 1) * batch_size],
                               y[step * batch_size:(step + 1) * batch_size])
@@ -105,6 +111,8 @@ def train_one(kind, T, clip, steps, seed, hidden_size=32, batch_size=32, lr=1e-2
                 clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
             losses.append(loss.item())
+            bar.update()
+            bar.set_postfix(mse=f"{np.mean(losses[-WINDOW:]):.4f}", refresh=False)
             if stop_at is not None and len(losses) >= WINDOW and \
                     np.mean(losses[-WINDOW:]) < stop_at:
                 break
@@ -156,22 +164,26 @@ def write_report(rows, lengths, out_dir, seed):
                 + ", ".join(f"[{c}]({c})" for c in charts) + "\n")
 
 
-def run(quick=False, epochs=None, seed=0, progress=False, out_dir=None, lengths=None):
+def run(quick=False, epochs=None, seed=0, progress=None, out_dir=None, lengths=None):
     results = Results("adding")
     lengths = lengths or ((20,) if quick else (50, 100, 200))
     rows = []
+    runs = len(lengths) * len(KINDS) * 2
+    shown = shows_progress(progress, where="adding")
     for T in lengths:
         budget = BUDGETS.get(T, 1000) * (epochs or 1)
         for kind in KINDS:
             for clip in (None, 1.0):
-                model, mse, updates, seconds = train_one(kind, T, clip, budget, seed)
+                name = f"T={T} {NAMES[kind]}{' clip=1' if clip else ''}"
+                model, mse, updates, seconds = train_one(
+                    kind, T, clip, budget, seed, progress=shown,
+                    desc=f"run {len(rows) + 1}/{runs}: {name}")
                 rows.append(dict(kind=kind, T=T, clip=clip, mse=mse, updates=updates,
                                  budget=budget, seconds=seconds, model=model))
-                results.add(f"T={T} {NAMES[kind]}{' clip=1' if clip else ''}", "test MSE", mse,
-                            seconds, note=f"{updates}/{budget} updates"
+                results.add(name, "test MSE", mse, seconds, note=f"{updates}/{budget} updates"
                             + ("  < half the 0.167 baseline" if mse < 0.5 * BASELINE_MSE else ""))
-                if progress:
-                    print(results.lines()[-1], flush=True)
+                if shown:  # beside the bars, on stderr: stdout gets the table once
+                    tqdm.write(results.lines()[-1], file=sys.stderr)
     results.table = markdown_table(rows)
     if out_dir is not None:
         write_report(rows, lengths, out_dir, seed)

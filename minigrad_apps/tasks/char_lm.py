@@ -6,8 +6,8 @@ chunks of k characters, carrying the hidden state from chunk to chunk (fit's
 characters costs log2 V bits) and a sample.
 
 The default (40 epochs of ~42 updates, 32 streams x 32 characters each) takes
-about 1 minute on 2 idle cores (several when BLAS threads compete with other jobs);
-`--epochs 120` trains three times longer.
+about 1 minute at minigrad's default of 1 BLAS thread (README "Threads"), with a
+progress bar of the 1,720 chunks on a terminal; `--epochs 120` trains three times longer.
 
     minigrad train char_lm [--quick] [--epochs N] [--seed S]
 """
@@ -30,7 +30,7 @@ def streams(ids, n_streams):
     return tensor(x), tensor(y)
 
 
-def run(quick=False, epochs=None, seed=0, progress=False):
+def run(quick=False, epochs=None, seed=0, progress=None):
     from models.architectures import SequenceGenerator
     results = Results("char_lm")
     seed_everything(seed)

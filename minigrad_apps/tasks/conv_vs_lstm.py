@@ -14,7 +14,7 @@ from .common import Results, seed_everything
 from .sentiment import encode, lstm_classifier, pair_split, train_model
 
 
-def run(quick=False, epochs=None, seed=0, progress=False):
+def run(quick=False, epochs=None, seed=0, progress=None):
     from models.architectures import Conv1dClassifier
     results = Results("conv_vs_lstm")
     seed_everything(seed)

@@ -49,7 +49,7 @@ def scores(predicted, actual):
     return float(np.mean(err ** 2)), float(np.mean(np.abs(err)))
 
 
-def run(quick=False, epochs=None, seed=0, progress=False):
+def run(quick=False, epochs=None, seed=0, progress=None):
     from models.architectures import SequenceClassifier
     results = Results("forecasting")
     seed_everything(seed)

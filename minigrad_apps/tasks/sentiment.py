@@ -70,7 +70,7 @@ def train_model(model, loss_fn, train, test, epochs, lr, seed, progress):
     return result["acc"], elapsed()
 
 
-def run(quick=False, epochs=None, seed=0, progress=False):
+def run(quick=False, epochs=None, seed=0, progress=None):
     results = Results("sentiment")
     seed_everything(seed)
 

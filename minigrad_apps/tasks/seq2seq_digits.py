@@ -45,7 +45,7 @@ def exact_match_accuracy(model, X, y):
     return float((ids == y).all(axis=1).mean())
 
 
-def train_one(task, attention, length, n_train, epochs, seed, hidden_size=32, progress=False):
+def train_one(task, attention, length, n_train, epochs, seed, hidden_size=32, progress=None):
     seed_everything(seed)
     X, y = digit_sequences(n=n_train, length=length, task=task, seed=seed + 1)
     X_test, y_test = digit_sequences(n=500, length=length, task=task, seed=seed + 2)
@@ -58,7 +58,7 @@ def train_one(task, attention, length, n_train, epochs, seed, hidden_size=32, pr
     return model, exact_match_accuracy(model, X_test, y_test), elapsed(), (X_test, y_test)
 
 
-def run(quick=False, epochs=None, seed=0, progress=False, out_dir=None):
+def run(quick=False, epochs=None, seed=0, progress=None, out_dir=None):
     results = Results("seq2seq")
     length = 4 if quick else 6
     n_train = 1000 if quick else 4000

@@ -16,6 +16,8 @@ from minigrad.creation import tensor
 from minigrad.functions import where
 from minigrad.nn import Module
 
+from ..checks import check_sizes
+
 
 def masked_softmax(scores, mask):
     """softmax over the last axis of (N, S) scores, with masked-out steps at exactly 0."""
@@ -48,6 +50,8 @@ class AdditiveAttention(Module):
 
     def __init__(self, query_size, key_size, hidden_size):
         super().__init__()
+        check_sizes("AdditiveAttention", query_size=query_size, key_size=key_size,
+                    hidden_size=hidden_size)
         from minigrad.nn import Linear
         self.query_proj = Linear(query_size, hidden_size, bias=False)
         self.key_proj = Linear(key_size, hidden_size)

@@ -6,6 +6,7 @@ from minigrad.functions import concat, stack
 from minigrad.grad_mode import no_grad
 from minigrad.nn import Module
 
+from ..checks import check_sizes
 from .attention import AdditiveAttention, DotProductAttention
 from .recurrent import last_layer_state, make_recurrent
 from .seq2seq import Encoder, decoder_inputs, source_mask
@@ -40,6 +41,8 @@ class AttentionSeq2Seq(Module):
                  rnn="gru", num_layers=1, bos_index=0, padding_idx=None):
         super().__init__()
         from minigrad.nn import Embedding, Linear
+        check_sizes("AttentionSeq2Seq", src_vocab=src_vocab, tgt_vocab=tgt_vocab,
+                    embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers)
         if attention not in ATTENTIONS:
             raise ValueError(f"AttentionSeq2Seq: attention={attention!r}, expected one of "
                              f"{ATTENTIONS}")

@@ -5,6 +5,7 @@ from minigrad.nn import Module
 from minigrad.creation import tensor
 from minigrad.functions import where
 
+from ..checks import check_sizes
 from .recurrent import check_lengths, last_layer_state, make_recurrent, step_mask
 
 POOLINGS = ("last", "mean", "max")
@@ -44,6 +45,10 @@ class SequenceClassifier(Module):
                  dropout=0.0):
         super().__init__()
         from minigrad.nn import Dropout, Embedding, Linear
+        check_sizes("SequenceClassifier", input_size=input_size, hidden_size=hidden_size,
+                    num_classes=num_classes, num_layers=num_layers)
+        if vocab_size is not None:  # None: the inputs are feature vectors, not token ids
+            check_sizes("SequenceClassifier", vocab_size=vocab_size)
         if pooling not in POOLINGS:
             raise ValueError(f"SequenceClassifier: pooling={pooling!r}, expected one of {POOLINGS}")
         self.pooling = pooling

@@ -5,6 +5,8 @@ from minigrad.creation import tensor
 from minigrad.functions import where
 from minigrad.nn import Module
 
+from ..checks import check_sizes
+
 
 class Conv1dClassifier(Module):
     r"""Embedding -> Conv1d -> ReLU -> [MaxPool1d] -> global max over time -> linear.
@@ -29,6 +31,10 @@ class Conv1dClassifier(Module):
                  pool_size=None, padding_idx=0):
         super().__init__()
         from minigrad.nn import Conv1d, Embedding, Linear, MaxPool1d
+        check_sizes("Conv1dClassifier", vocab_size=vocab_size, embedding_dim=embedding_dim,
+                    num_filters=num_filters, num_classes=num_classes, kernel_size=kernel_size)
+        if pool_size is not None:
+            check_sizes("Conv1dClassifier", pool_size=pool_size)
         self.kernel_size = kernel_size
         self.pool_size = pool_size
         self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)

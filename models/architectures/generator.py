@@ -5,6 +5,7 @@ from minigrad.creation import generator as default_generator, tensor, zeros
 from minigrad.grad_mode import no_grad
 from minigrad.nn import Module
 
+from ..checks import check_sizes
 from .recurrent import make_recurrent
 
 
@@ -35,6 +36,10 @@ class SequenceGenerator(Module):
                  context_size=None):
         super().__init__()
         from minigrad.nn import Embedding, Linear
+        check_sizes("SequenceGenerator", vocab_size=vocab_size, embedding_dim=embedding_dim,
+                    hidden_size=hidden_size, num_layers=num_layers)
+        if context_size is not None:
+            check_sizes("SequenceGenerator", context_size=context_size)
         self.rnn_kind = rnn
         self.num_layers = num_layers
         self.hidden_size = hidden_size

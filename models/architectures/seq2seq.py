@@ -6,6 +6,7 @@ from minigrad.functions import concat
 from minigrad.grad_mode import no_grad
 from minigrad.nn import Module
 
+from ..checks import check_sizes
 from .recurrent import check_lengths, make_recurrent
 
 
@@ -16,6 +17,8 @@ class Encoder(Module):
                  padding_idx=None):
         super().__init__()
         from minigrad.nn import Embedding
+        check_sizes("Encoder", vocab_size=vocab_size, embedding_dim=embedding_dim,
+                    hidden_size=hidden_size, num_layers=num_layers)
         self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         self.rnn = make_recurrent(rnn, embedding_dim, hidden_size, num_layers)
 
@@ -70,6 +73,8 @@ class Seq2Seq(Module):
                  num_layers=1, bos_index=0, padding_idx=None):
         super().__init__()
         from minigrad.nn import Embedding, Linear
+        check_sizes("Seq2Seq", src_vocab=src_vocab, tgt_vocab=tgt_vocab,
+                    embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers)
         self.bos_index = bos_index
         self.encoder = Encoder(src_vocab, embedding_dim, hidden_size, rnn, num_layers,
                                padding_idx)

@@ -1,6 +1,7 @@
 """Many-to-many, synchronized: one label per input step."""
 from minigrad.nn import Module
 
+from ..checks import check_sizes
 from .recurrent import check_lengths, make_recurrent
 
 
@@ -30,6 +31,10 @@ class SequenceTagger(Module):
                  num_layers=1, bidirectional=True, padding_idx=0):
         super().__init__()
         from minigrad.nn import Embedding, Linear
+        check_sizes("SequenceTagger", input_size=input_size, hidden_size=hidden_size,
+                    num_tags=num_tags, num_layers=num_layers)
+        if vocab_size is not None:  # None: the inputs are feature vectors, not token ids
+            check_sizes("SequenceTagger", vocab_size=vocab_size)
         self.embedding = None if vocab_size is None else Embedding(
             vocab_size, input_size, padding_idx=padding_idx)
         self.rnn = make_recurrent(rnn, input_size, hidden_size, num_layers, bidirectional)

@@ -3,6 +3,7 @@ whose results are inf or NaN give them without numpy's warnings, as in PyTorch."
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +64,60 @@ def test_logsumexp_of_large_inputs(dtype):
     np.testing.assert_allclose(x.grad.numpy(), reference_softmax(BIG), rtol=1e-5, atol=1e-30)
 
 
-@pytest.mark.filterwarnings("ignore:divide by zero")
 def test_logsumexp_of_all_minus_infinity_is_minus_infinity():
     x = mg.tensor([-np.inf, -np.inf], dtype=mg.float64)
     assert x.logsumexp(-1).item() == -np.inf
+
+
+inf, nan = np.inf, np.nan
+
+# (row, logsumexp(row), d logsumexp / d row) as torch.logsumexp gives them: the gradient
+# is exp(x - logsumexp(x)), so an inf entry of a row whose result is inf gets
+# exp(inf - inf) = NaN and every finite or -inf entry exp(-inf) = 0
+LOGSUMEXP_EDGES = [
+    ([inf, 1.0], inf, [nan, 0.0]),
+    ([inf, 1e4], inf, [nan, 0.0]),
+    ([inf, -inf], inf, [nan, 0.0]),
+    ([inf, inf], inf, [nan, nan]),
+    ([-inf, 1.0], 1.0, [0.0, 1.0]),
+    ([-inf, -inf], -inf, [nan, nan]),   # exp(-inf - -inf)
+    ([nan, 1.0], nan, [nan, nan]),
+    ([inf, nan], nan, [nan, nan]),
+]
+
+
+def logsumexp_and_gradient(rows, dtype, create_graph):
+    """Forward and d(sum of logsumexp)/dx of a batch of rows, with every warning an
+    error: numpy's RuntimeWarnings (which name minigrad's or numpy's own files, like
+    fromnumeric.py) must not reach the user."""
+    x = mg.tensor(np.array(rows, dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.logsumexp(-1)
+        (g,) = mg.grad(y.sum(), x, create_graph=create_graph)
+    return y.numpy(), g.numpy()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logsumexp_of_rows_holding_inf_or_nan_matches_pytorch_silently(dtype, create_graph):
+    rows = [row for row, _, _ in LOGSUMEXP_EDGES] + [[1.0, 2.0]]  # a finite row beside them
+    values, grads = logsumexp_and_gradient(rows, dtype, create_graph)
+    np.testing.assert_array_equal(values[:-1], [value for _, value, _ in LOGSUMEXP_EDGES])
+    np.testing.assert_array_equal(grads[:-1], [grad for _, _, grad in LOGSUMEXP_EDGES])
+    np.testing.assert_allclose(values[-1], np.log(np.exp(1.0) + np.exp(2.0)), rtol=1e-6)
+    np.testing.assert_allclose(grads[-1], reference_softmax(np.array([1.0, 2.0])), rtol=1e-6)
+
+
+def test_logsumexp_of_rows_holding_inf_or_nan_against_torch():
+    torch = pytest.importorskip("torch")
+    rows = [row for row, _, _ in LOGSUMEXP_EDGES]
+    for dtype, torch_dtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+        t = torch.tensor(rows, dtype=torch_dtype, requires_grad=True)
+        torch.logsumexp(t, -1).sum().backward()
+        values, grads = logsumexp_and_gradient(rows, dtype, create_graph=False)
+        np.testing.assert_array_equal(values, torch.logsumexp(t, -1).detach().numpy())
+        np.testing.assert_array_equal(grads, t.grad.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

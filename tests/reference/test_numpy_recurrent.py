@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from .finite_differences import central_difference
 from .numpy_recurrent import init_params, recurrent_backward, recurrent_forward
 
 T, N, H_IN, H = 4, 3, 3, 2
@@ -31,20 +32,6 @@ def _random_hx(mode, shape, rng):
 
 def _hx_arrays(mode, hx):
     return list(hx) if mode == "lstm" else [hx]
-
-
-def _central_difference(f, array, eps=1e-6):
-    """Gradient of scalar f() with respect to every entry of ``array`` (perturbed in place)."""
-    grad = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        saved = array[i]
-        array[i] = saved + eps
-        plus = f()
-        array[i] = saved - eps
-        minus = f()
-        array[i] = saved
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def _directional_difference(f, array, direction, eps=1e-6):
@@ -104,7 +91,7 @@ def _check_backward_against_fd(mode, nonlinearity, num_layers, bidirectional, ba
                 np.testing.assert_allclose(np.sum(analytic * v), numeric, rtol=1e-6,
                                            atol=1e-8, err_msg=name)
         else:
-            numeric = _central_difference(loss, array)
+            numeric = central_difference(loss, array)
             np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 

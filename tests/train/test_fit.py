@@ -1,4 +1,8 @@
-"""The fit loop: history, early stopping, clipping, truncated BPTT, silence, bad input."""
+"""The fit loop: history, early stopping, clipping, truncated BPTT, progress, bad input."""
+import io
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -75,12 +79,102 @@ def test_progress_false_prints_nothing(capsys):
     assert out.out == "" and out.err == ""
 
 
-def test_progress_true_shows_the_loss(capsys):
+def test_progress_true_shows_the_loss_on_stderr_even_without_a_terminal(capsys):
     model = nn.Linear(3, 1)
     fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=1,
         progress=True)
     out = capsys.readouterr()
-    assert "loss" in out.out + out.err
+    assert "loss=" in out.err and "4/4" in out.err and out.out == ""
+
+
+class Terminal(io.StringIO):
+    """What fit sees as stderr when it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+def as_terminal(monkeypatch):
+    """Make sys.stderr a terminal for the rest of the test (inside the test's body:
+    pytest sets up its own capture of stderr after the fixtures)."""
+    fake = Terminal()
+    monkeypatch.setattr(sys, "stderr", fake)
+    return fake
+
+
+def counts(bar_text):
+    """Every 'n/total' the bar drew, as (n, total) pairs, in order."""
+    return [(int(n), int(total)) for n, total in re.findall(r"(\d+)/(\d+) \[", bar_text)]
+
+
+def test_on_a_terminal_one_bar_counts_the_batches_of_every_epoch(monkeypatch, capsys):
+    terminal = as_terminal(monkeypatch)
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=3,
+        val_batches=regression_data())                  # progress left at its default
+    drawn = counts(terminal.getvalue())
+    assert {total for _, total in drawn} == {12}       # 3 epochs x 4 batches, from the start
+    assert drawn[-1] == (12, 12)
+    assert [n for n, _ in drawn] == sorted(n for n, _ in drawn)
+    assert "epoch 3/3" in terminal.getvalue() and "val_loss=" in terminal.getvalue()
+    assert "evaluate" not in terminal.getvalue()       # no second bar for the val batches
+    assert capsys.readouterr().out == ""
+
+
+def test_with_tbptt_the_bar_counts_chunks(monkeypatch):
+    terminal = as_terminal(monkeypatch)
+    model = TinyLanguageModel()
+    x = mg.tensor(np.linspace(-1, 1, 20, dtype=np.float32).reshape(2, 10))
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), [(x, x * 0.5)], epochs=2,
+        tbptt=4)
+    drawn = counts(terminal.getvalue())
+    assert drawn[-1] == (6, 6) and {total for _, total in drawn} == {6}   # 2 x (4, 4, 2)
+    assert "chunk" in terminal.getvalue()
+
+
+def test_batches_of_unknown_number_get_a_total_after_the_first_epoch(monkeypatch):
+    terminal = as_terminal(monkeypatch)
+    model = nn.Linear(3, 1)
+    data = regression_data()
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), lambda: iter(data),
+        epochs=3)
+    drawn = counts(terminal.getvalue())
+    assert drawn[-1] == (12, 12) and {total for _, total in drawn} == {12}
+
+
+def test_early_stopping_says_so_on_the_bar(monkeypatch):
+    terminal = as_terminal(monkeypatch)
+    model = nn.Linear(3, 1)
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=5.0), regression_data(),
+                  epochs=20, val_batches=regression_data(), early_stopping=2)
+    assert history["stopped_early"]
+    assert f"epoch {history['epochs_run']}/20, stopped early" in terminal.getvalue()
+
+
+def test_without_a_terminal_the_default_writes_nothing(capsys):
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=2,
+        val_batches=regression_data())
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_progress_false_is_silent_on_a_terminal(monkeypatch):
+    terminal = as_terminal(monkeypatch)
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.01), regression_data(), epochs=2,
+        progress=False)
+    assert terminal.getvalue() == ""
+
+
+def test_evaluate_draws_a_bar_only_when_asked(monkeypatch):
+    terminal = as_terminal(monkeypatch)
+    model = nn.Linear(3, 1)
+    evaluate(model, F.mse_loss, regression_data())
+    assert terminal.getvalue() == ""
+    evaluate(model, F.mse_loss, regression_data(), progress=None)
+    assert "evaluate" in terminal.getvalue()           # a bar of 4 batches, wiped at the end
+    assert {total for _, total in counts(terminal.getvalue())} == {4}
 
 
 class TinyLanguageModel(nn.Module):
@@ -129,6 +223,11 @@ def test_bad_arguments_are_explained():
         fit(model, F.mse_loss, sgd, [], progress=False)
     with pytest.raises(ValueError, match="tbptt"):
         fit(model, F.mse_loss, sgd, regression_data(), tbptt=0, progress=False)
+    with pytest.raises(TypeError, match="progress='yes'"):
+        fit(model, F.mse_loss, sgd, regression_data(), progress="yes")
+    with pytest.raises(TypeError, match="evaluate: progress=1"):
+        evaluate(model, F.mse_loss, regression_data(), progress=1)
+    assert model.training                      # a refused call leaves the model as it was
     with pytest.raises(ValueError, match="share"):
         fit(model, F.mse_loss, sgd, [(mg.randn(2, 5, 3), mg.randn(2, 4, 3))], tbptt=2,
             progress=False)
