@@ -107,10 +107,13 @@ def node_lines(attrs, time_step, constants=(), forward=None):
     return [op_text or attrs["label"], shape]
 
 
-def reference_lines(lines):
+def reference_lines(lines, kind=None):
     """The label of a reference (a node drawn again where it is used): the home's first
-    line, broken before its last operator when long; the shape is at the home."""
+    line (a parameter's last dotted part: "bias_hh_l0"), broken before its last
+    operator when long; the full name and the shape are at the home."""
     first = lines[0] if lines else ""
+    if kind == "parameter":
+        first = first.rsplit(".", 1)[-1]
     if len(first) > 16:
         cut = max(first.rfind(" + "), first.rfind(" - "), first.rfind(" * "))
         if cut > 0:

@@ -164,9 +164,9 @@ class _Builder:
         if name is None:
             node = self.view.nodes[home]
             name = self.references[(home, item_key)] = f"r{len(self.references)}"
-            self._add_node(PlanNode(name, node.kind, labels.reference_lines(node.lines), home,
-                                    list(node.members), reference=True,
-                                    source=home == self.source))
+            lines = labels.reference_lines(node.lines, node.kind)
+            self._add_node(PlanNode(name, node.kind, lines, home, list(node.members),
+                                    reference=True, source=home == self.source))
             side, lane, column = item_key
             self._put(name, ("step" if side == "box" else side, lane, column), None)
         return name
@@ -229,7 +229,8 @@ class _Builder:
         if per_band is None:
             per_band = wrap.columns_per_band(*wrap.extents(self.items, columns, False), page_width)
             if per_band is not None and per_band < len(columns):   # wrapped: connectors too
-                per_band = wrap.columns_per_band(*wrap.extents(self.items, columns, True), page_width)
+                per_band = wrap.columns_per_band(*wrap.extents(self.items, columns, True),
+                                                 page_width)
         per_band = min(per_band or len(columns), len(columns))
         self.plan.per_band = per_band
         self.band_of = {c: i // per_band for i, c in enumerate(columns)}

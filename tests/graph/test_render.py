@@ -163,7 +163,8 @@ def test_backward_graph_from_create_graph():
     root = parse(mg.render(g, backward=True))
     grad_nodes = [n for n in groups(root, "node") if "grad of" in texts(n)]
     assert len(grad_nodes) > 10
-    boxes = sorted(title(c) for c in groups(root, "cluster") if re.fullmatch(r"cluster_t\d+", title(c)))
+    boxes = sorted(title(c) for c in groups(root, "cluster")
+                   if re.fullmatch(r"cluster_t\d+", title(c)))
     assert boxes == ["cluster_t0", "cluster_t1", "cluster_t2"]
 
 
@@ -233,7 +234,8 @@ def test_a_picture_still_over_max_nodes_says_so():
                                          (2.5, "2.5"), (True, "True")])
 def test_max_nodes_of_the_wrong_type_is_a_clear_error(value, what):
     holder, loss = build("rnn", 2)
-    with pytest.raises(TypeError, match=f"render: max_nodes must be an int .* got {re.escape(what)}"):
+    with pytest.raises(TypeError,
+                       match=f"render: max_nodes must be an int .* got {re.escape(what)}"):
         mg.render(loss, max_nodes=value)
     with pytest.raises(ValueError, match="render: max_nodes must be at least 10, got 5"):
         mg.render(loss, max_nodes=5)
