@@ -217,4 +217,4 @@ def picture_width(plan):
 
 # dot's placement spreads the ranks of a wrapped picture (several rows sharing ranks)
 # up to a fifth wider than the longest-path estimate; measured on the sweep's pictures
-SPREAD = 1.12
+SPREAD = 1.16
