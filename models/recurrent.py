@@ -128,9 +128,8 @@ class RecurrentLayer(Module):
         names = self.cell_type.state_names
         D = 2 if self.bidirectional else 1
         count = D * self.num_layers
-        if hx is None:
-            zero = self.cells[0][0].initial_state(batch_shape)
-            return [zero] * count
+        if hx is None:   # zeros of its own for each (layer, direction): each row starts apart
+            return [row[d].initial_state(batch_shape) for row in self.cells for d in range(D)]
         owner = type(self).__name__
         parts = state_tuple(owner, hx, [name + "_0" for name in names])
         sizes = self.cells[0][0].state_sizes()

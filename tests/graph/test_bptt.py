@@ -183,7 +183,7 @@ def test_enumerate_paths_three_step_rnn():
         assert nodes[0] == graph.node_id(w_xh) and nodes[-1] == graph.node_id(loss)
     assert sorted(len(nodes) for nodes, _ in paths) == [4, 7, 10]
     assert [graph.nodes[n]["label"] for n in max(paths, key=lambda p: len(p[0]))[0]] == \
-        ["input", "mul", "add", "tanh", "mul", "add", "tanh", "mul", "add", "tanh"]
+        ["w_xh", "mul", "add", "tanh", "mul", "add", "tanh", "mul", "add", "tanh"]
 
 
 def test_enumerate_paths_counts_parallel_edges():

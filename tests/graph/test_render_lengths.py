@@ -28,9 +28,10 @@ def picture(options, T, lengths, **render_options):
     nodes = []
     for g in root.iter(f"{SVG}g"):
         name = g.find(f"{SVG}title").text if g.find(f"{SVG}title") is not None else ""
-        if g.get("class") == "node" and re.fullmatch(r"v\d+", name):  # not anchors, taps
+        if (g.get("class") or "").startswith("node") and re.fullmatch(r"[nrw]\d+", name):
             nodes.append((name, " ".join(t.text or "" for t in g.iter(f"{SVG}text"))))
-    label = " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text"))
+    label = " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text")
+                     if t.get("font-size") != "10.00")   # the title and notes, not the legend
     return nodes, label
 
 
