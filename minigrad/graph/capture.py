@@ -6,8 +6,9 @@ one edge, pointing forward, from the input to the op that consumes it. `x * x`
 therefore has two edges from x to the product, with input_index 0 and 1.
 
 Each node says what it is: its `kind` is "parameter" (a leaf that requires grad),
-"input" (any other leaf with ndim > 0), "constant" (a 0-d leaf without grad, e.g.
-a Python number an op wrapped), "op", or the role a model declared for it
+"input" (any other floating leaf with ndim > 0), "constant" (a 0-d leaf without grad,
+e.g. a Python number an op wrapped, or a leaf that is not floating, e.g. a padding
+mask), "op", or the role a model declared for it
 (`tensor.role`, minigrad/roles.py): "initial_state", "state", "gate", "loss",
 "input". Its `name` is the role's symbol (h, c, y, i, f, g, o, r, z, n, h0, c0),
 or for a parameter its dotted name: from `modules=`, the module tree that named it,

@@ -58,7 +58,8 @@ def caller_names(skip=1):
 
 def node_kind(node, ndim):
     """A node's kind: its role's, else op, parameter (a leaf that requires grad), input
-    (another leaf with ndim > 0) or constant."""
+    (another floating leaf with ndim > 0: data) or constant (0-d, or not floating: a
+    padding mask, indices)."""
     role = getattr(node, "role", None)
     if role is not None:
         return role[0]
@@ -66,7 +67,7 @@ def node_kind(node, ndim):
         return "op"
     if node.requires_grad:
         return "parameter"
-    return "input" if ndim > 0 else "constant"
+    return "input" if ndim > 0 and node.dtype.kind in "fc" else "constant"
 
 
 def node_name(kind, node, given):
@@ -99,5 +100,7 @@ def node_label(kind, name, node, value):
     if node._prim is not None:
         return node._prim.name
     if kind == "constant":
-        return f"{value['item']:.4g}" if value and "item" in value else "const"
+        if value and "item" in value:
+            return f"{value['item']:.4g}"
+        return "mask" if node.dtype.kind == "b" else "const"   # a mask: padding, dropout
     return name or kind
