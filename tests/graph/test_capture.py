@@ -1,5 +1,4 @@
 """Graph capture on graphs whose structure is known by hand."""
-import time
 
 import networkx as nx
 import numpy as np
@@ -294,18 +293,15 @@ def test_trace_rejects_non_tensors():
         mg.trace(3.0)
 
 
-def test_100000_step_chain_captures_quickly():
+def test_a_100000_step_chain_captures_without_recursion():
     x = mg.tensor(1.0, requires_grad=True)
     y = x
     for _ in range(100_000):
         y = y * 1.0
-    start = time.perf_counter()
-    graph = mg.trace(y)
-    elapsed = time.perf_counter() - start
+    graph = mg.trace(y)   # (its time: benchmarks/bench_scaling.py)
     # x, then per step one constant and one mul
     assert len(graph.nodes) == 200_001 and len(graph.edges) == 200_000
     assert graph.node_id(x) == 0 and graph.outputs == [200_000]
-    assert elapsed < 10.0, f"capture took {elapsed:.1f} s"
 
 
 def slicing_graph():
