@@ -130,18 +130,19 @@
     for (const text of edge.querySelectorAll("text")) text.setAttribute("fill", fontColour);
   }
 
-  // A window of steps: the strip cropped to the boxes of steps from..to.
+  // A window of steps: the strip cropped to the boxes of steps from..to, with a margin
+  // that stops short of the boxes beside them.
   function applyWindow() {
     const view = currentView();
     const svg = $("graph").querySelector("svg");
-    const inside = Object.values(view.boxes).filter((box) => box.kind === "step" &&
-      box.time >= state.from && box.time <= state.to);
+    const steps = Object.values(view.boxes).filter((box) => box.kind === "step");
+    const inside = steps.filter((b) => b.time >= state.from && b.time <= state.to);
     let left = 0, right = view.width;
     if (view.level === "cells" && inside.length > 0) {
-      if (state.from > DATA.steps[0]) left = Math.min(...inside.map((b) => b.x[0])) - 8;
-      if (state.to < DATA.steps[DATA.steps.length - 1]) {
-        right = Math.max(...inside.map((b) => b.x[1])) + 8;
-      }
+      const before = steps.filter((b) => b.time < state.from).map((b) => b.x[1] + 1);
+      const after = steps.filter((b) => b.time > state.to).map((b) => b.x[0] - 1);
+      if (before.length) left = Math.max(Math.min(...inside.map((b) => b.x[0])) - 8, ...before);
+      if (after.length) right = Math.min(Math.max(...inside.map((b) => b.x[1])) + 8, ...after);
     }
     svg.setAttribute("viewBox", `${left} 0 ${right - left} ${view.height}`);
     svg.setAttribute("width", `${(right - left) * state.zoom}pt`);
