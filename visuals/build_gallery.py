@@ -583,7 +583,8 @@ SCREENSHOTS = [
     Screenshot("explorer_cells.png",
                "The explorer page (mg.explore; minigrad explore lstm --steps 12) of an LSTM "
                "of 12 steps with the loss on the last step, one self-contained HTML file: "
-               "the cells view, zoomed to the page's width, with the paths of "
+               "the cells view of the window of steps 2 to 8, zoomed to the page's width, "
+               "with the paths of "
                "lstm.weight_hh_l0 to the loss lit in the colours of "
                "mg.render(highlight=...); step 5 chosen in the connectivity heatmap, so "
                "that its box is outlined in the graph and its bar in the chart of "

@@ -24,7 +24,7 @@ def register(subparsers):
                     "per-step gradient terms at once.")
     parser.add_argument("model", choices=MODEL_NAMES, help="which model")
     parser.add_argument("--steps", type=int_in(1, MAX_STEPS), required=True,
-                        help=f"sequence length (1 to {MAX_STEPS}: each step is one more "
+                        help=f"sequence length (1 to {MAX_STEPS}; each step is one more "
                              f"picture in the page)")
     add_model_options(parser)
     parser.add_argument("--loss-on", choices=("last", "all"), default="last",

@@ -6,6 +6,7 @@ The reference computations here are written independently of the explorer's code
 paths by networkx reachability edge by edge, gradient norms by `mg.trace(...).backward()`,
 the colours by mg.render(highlight=...)'s own SVG.
 """
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -28,10 +29,10 @@ def lstm_page():
     return holder, loss, mg.explore(loss, modules=holder)
 
 
-def blob_of(html):
+def blob_of(page_html):
     """The JSON blob as the browser reads it: the text of its script element."""
     text = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>',
-                     html, re.S).group(1)
+                     page_html, re.S).group(1)
     return json.loads(text)
 
 
@@ -54,13 +55,20 @@ def paths_to_the_loss(graph, source):
 
 def test_the_page_is_one_file_that_fetches_nothing(lstm_page, tmp_path):
     _, _, page = lstm_page
-    html = page.html
-    assert not re.search(r"https?:", html)
-    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", html)
-    assert html.count("<script") == 2 and html.count("<style") == 1
+    text = page.html
+    assert not re.search(r"https?:", text)
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", text)
+    assert text.count("<script") == 2 and text.count("<style") == 1
     path = page.save(str(tmp_path / "page.html"))
-    assert open(path, encoding="utf-8").read() == html
-    assert blob_of(html) == json.loads(json.dumps(page.data))   # keys become strings
+    assert open(path, encoding="utf-8").read() == text
+    assert blob_of(text) == json.loads(json.dumps(page.data))   # keys become strings
+
+
+def test_a_notebook_shows_the_page_inline(lstm_page):
+    _, _, page = lstm_page
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=\"") and "<script" not in shown
+    assert html.unescape(re.search(r'srcdoc="(.*?)"', shown, re.S).group(1)) == page.html
 
 
 def test_the_blob_has_every_graph_node_with_its_kind_shape_value_and_gradient(lstm_page):

@@ -188,6 +188,18 @@ def test_hovering_a_node_shows_its_details(opened, lstm):
     states = tab.eval_on_selector_all("#details table.members tr th",
                                       "cells => cells.map(c => c.textContent)")
     assert {"h_4", "c_4", "f_4"} <= set(states)
+    h_edge = next(e for e in data["views"]["cells"]["edges"] if e[3] == "recurrent"
+                  and graph.nodes[data["edges"][e[1][0]][0]]["name"] == "h"
+                  and graph.nodes[data["edges"][e[1][0]][0]]["time_step"] == 4)
+    tab.hover(f"#{h_edge[0]} text")               # its label, "h"
+    shown = opened.details()
+    (index,) = h_edge[1]
+    tail, head, attrs = graph.edges[index]
+    assert (shown["kind"], shown["from"]) == ("edge (recurrent)", "h_4")
+    assert shown["to"] == graph.nodes[head]["op"] and graph.nodes[head]["time_step"] == 5
+    assert shown["|gradient|"] == labels.format_norm(
+        mg.trace(run.loss, modules=run.holder).backward(retain_graph=True)
+        .edges[index][2]["grad_norm"])
     tab.click(f"#{svg_id(data, 'cells', 'cell', time=4)}")
     f_4 = node_id(graph, "f", 4, "gate")
     tab.hover(f"#node{f_4}")
@@ -215,10 +227,13 @@ def test_a_window_of_steps_crops_the_graph_and_the_charts(opened, lstm):
     tab.fill("#window-from", "3")
     tab.fill("#window-to", "6")
     tab.click("#window-apply")
-    left, _, width, _ = (float(v) for v in tab.get_attribute("#graph svg", "viewBox").split())
-    boxes = {b["time"]: b["x"] for b in data["views"]["cells"]["boxes"].values()}
+    left, top, width, height = (float(v) for v in
+                                tab.get_attribute("#graph svg", "viewBox").split())
+    cells = data["views"]["cells"]
+    boxes = {b["time"]: b["x"] for b in cells["boxes"].values()}
     assert left <= boxes[3][0] and boxes[6][1] <= left + width
     assert boxes[2][1] < left and left + width < boxes[7][0]
+    assert 0 < top and top + height < cells["height"]   # the row of steps, not what is around
     assert opened.ids("#chart rect.bar") == [f"bar-{t}" for t in range(3, 7)]
     if "matrix" in data["connectivity"]:
         assert sorted({i.split("-")[2] for i in opened.ids("#heatmap rect.cell")}) == \
@@ -255,7 +270,11 @@ def test_the_screenshots_show_what_their_captions_say(opened, lstm):
     assert opened.ids("#graph g.cluster.selected") == [f"cluster_t{CHOSEN}_layer0_forward"]
     assert set(opened.ids("#graph g.edge.lit")) == expected_lit(
         data, "cells", paths_to_the_loss(graph, weight))
+    tab.fill("#window-from", "2")
+    tab.fill("#window-to", "8")
+    tab.click("#window-apply")
     tab.click("#zoom-fit")
+    assert opened.ids("#chart rect.bar") == [f"bar-{t}" for t in range(2, 9)]
     tab.screenshot(path=os.path.join(ROOT, "visuals", "explorer_cells.png"))
     tab.click("#expand-step")
     assert tab.text_content("#where") == f"step {CHOSEN}, op by op"

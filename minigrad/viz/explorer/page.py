@@ -89,7 +89,8 @@ def build_data(graph, steps=None, weight=None, step_outputs=None, step_inputs=No
                title=None):
     """The page's JSON blob:
         title, steps (the time steps it holds), loss (its node id), nodes (one record per
-        graph node: data.node_records), params (node ids of the parameters, in order),
+        graph node: data.node_records), edges ([tail, head] node ids of each graph edge),
+        params (node ids of the parameters, in order),
         names (node id -> parameter name), weight (the one chosen first, or None),
         views ({key: views.Drawn.record()}, in `order`), order, start (the view shown
         first), legend ({view key: rows}), paths ({param id: {view key: data.highlight}}),
@@ -112,6 +113,7 @@ def build_data(graph, steps=None, weight=None, step_outputs=None, step_inputs=No
     return {
         "title": title or _default_title(graph, kept),
         "steps": kept, "loss": graph.outputs[0], "nodes": data.node_records(graph),
+        "edges": [[s, d] for s, d, _ in graph.edges],
         "params": params, "names": {p: graph.nodes[p]["param_name"] or
                                     graph.nodes[p]["name"] for p in params},
         "weight": chosen,

@@ -11,14 +11,18 @@ along the strip.
 import re
 from dataclasses import dataclass, field
 
+from .. import labels
 from ..emitter import emit
 from ..fit import NODE_CEILING, fit
 
 LEVELS = ("layers", "cells", "step")
-_TRANSLATE = re.compile(r'<g id="graph0" class="graph" transform="[^"]*translate\(([-\d.]+) ')
+_TRANSLATE = re.compile(r'<g id="graph0" class="graph" transform="[^"]*translate\(([-\d.]+) '
+                        r'([-\d.]+)\)')
 _GROUP = re.compile(r'<g id="([^"]+)" class="(node|edge|cluster)[^"]*">\n<title>([^<]*)</title>\n')
 _NUMBERS = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_COORDINATES = re.compile(r'( (?:d|points|x|y)=")([^"]*)"')
+_TENTHS = re.compile(r"(\d\.\d)\d+")
 
 
 @dataclass
@@ -31,8 +35,10 @@ class Drawn:
     width: float              # points
     height: float
     nodes: dict = field(default_factory=dict)   # SVG id -> record (see `_node_record`)
-    edges: list = field(default_factory=list)   # [SVG id, graph edge indices, |grad|, kind]
-    boxes: dict = field(default_factory=dict)   # SVG id of a step box -> record
+    edges: list = field(default_factory=list)   # [SVG id, graph edge indices, |grad|, kind,
+    #                                              |grad| as text], in the plan's order
+    boxes: dict = field(default_factory=dict)   # SVG id of a box -> time, kind, x and y
+    #                                             extents in the SVG's viewBox
     plan: object = None
 
     def record(self):
@@ -61,7 +67,7 @@ def _read_elements(svg, plan, drawn):
     named by their cluster's name."""
     width, height = (float(v) for v in _SIZE.search(svg).groups())
     drawn.width, drawn.height = width, height
-    shift = float(_TRANSLATE.search(svg).group(1))
+    shift, lift = (float(v) for v in _TRANSLATE.search(svg).groups())   # to the viewBox
     times = _box_times(plan)
     edge_index = {f"e{i}": edge for i, edge in enumerate(plan.edges)}
 
@@ -71,19 +77,31 @@ def _read_elements(svg, plan, drawn):
             drawn.nodes[svg_id] = _node_record(plan.nodes[title])
         elif kind == "edge" and svg_id in edge_index:
             edge = edge_index[svg_id]
-            drawn.edges.append([svg_id, list(edge.members), edge.grad_norm, edge.kind])
+            drawn.edges.append([svg_id, list(edge.members), edge.grad_norm, edge.kind,
+                                labels.format_norm(edge.grad_norm)])
         elif kind == "cluster" and title in times:
-            xs = [float(x) for x, _ in _NUMBERS.findall(_cluster_shape(svg, match.end()))]
+            points = _NUMBERS.findall(_cluster_shape(svg, match.end()))
+            xs, ys = [float(x) + shift for x, _ in points], [float(y) + lift for _, y in points]
             drawn.boxes[title] = {"time": times[title][0], "kind": times[title][1],
-                                  "x": [min(xs) + shift, max(xs) + shift]}
+                                  "x": [min(xs), max(xs)], "y": [min(ys), max(ys)]}
             return f'<g id="{title}" class="cluster {times[title][1]}">\n'
         return match.group(0).split("\n")[0] + "\n"
 
     svg = _GROUP.sub(rename, svg)
-    svg = svg[svg.index("<svg"):]
+    return _compact(svg[svg.index("<svg"):])
+
+
+def _compact(svg):
+    """The SVG without what the page does not use: comments, namespace URLs (the HTML
+    parser needs none), titles, the edges' tooltips (the page tells an edge's |gradient|
+    on hover), the font named on every text (the style sheet names it once), and
+    coordinates finer than a tenth of a point."""
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
     svg = re.sub(r"<title>[^<]*</title>\n", "", svg)
+    svg = re.sub(r'<g id="a_[^"]*"><a xlink:title="[^"]*">\n(.*?)</a>\n</g>\n', r"\1", svg,
+                 flags=re.S)
+    svg = _COORDINATES.sub(lambda m: m.group(1) + _TENTHS.sub(r"\1", m.group(2)) + '"', svg)
     return svg.replace(' font-family="Helvetica,sans-Serif"', "")
 
 
@@ -108,9 +126,12 @@ def _box_times(plan):
 
 
 def _node_record(node):
-    """What the page knows of one drawn node: kind, graph node ids, label lines, and
-    for a reference that it is one (a dashed copy of a node drawn elsewhere)."""
-    record = {"kind": node.kind, "members": list(node.members), "lines": list(node.lines)}
+    """What the page knows of one drawn node: kind, graph node ids, a group's label lines
+    (and its step or steps), and for a reference that it is one (a dashed copy of a node
+    drawn elsewhere)."""
+    record = {"kind": node.kind, "members": list(node.members)}
+    if len(node.members) > 1:   # a group says what it holds; one node's words are its own
+        record["lines"] = list(node.lines)
     if node.reference:
         record["reference"] = True
     key = node.key

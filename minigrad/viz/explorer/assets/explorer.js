@@ -27,6 +27,7 @@
     const view = currentView();
     $("graph").innerHTML = view.svg;
     wireNodes(view);
+    wireEdges(view);
     wireBoxes(view);
     applyWindow();
     applyPaths();
@@ -48,6 +49,13 @@
         event.stopPropagation();
         act(node);
       });
+    }
+  }
+
+  function wireEdges(view) {
+    for (const edge of view.edges) {
+      const element = $(edge[0]);
+      if (element) element.addEventListener("mouseenter", () => showEdgeDetails(edge));
     }
   }
 
@@ -130,23 +138,26 @@
     for (const text of edge.querySelectorAll("text")) text.setAttribute("fill", fontColour);
   }
 
-  // A window of steps: the strip cropped to the boxes of steps from..to, with a margin
-  // that stops short of the boxes beside them.
+  // A window of steps: the strip cropped to the boxes of steps from..to (the rows of
+  // steps only), with a margin that stops short of the boxes beside them.
   function applyWindow() {
     const view = currentView();
     const svg = $("graph").querySelector("svg");
     const steps = Object.values(view.boxes).filter((box) => box.kind === "step");
     const inside = steps.filter((b) => b.time >= state.from && b.time <= state.to);
-    let left = 0, right = view.width;
-    if (view.level === "cells" && inside.length > 0) {
+    let left = 0, right = view.width, top = 0, bottom = view.height;
+    const cropped = view.level === "cells" && inside.length > 0 && inside.length < steps.length;
+    if (cropped) {
       const before = steps.filter((b) => b.time < state.from).map((b) => b.x[1] + 1);
       const after = steps.filter((b) => b.time > state.to).map((b) => b.x[0] - 1);
-      if (before.length) left = Math.max(Math.min(...inside.map((b) => b.x[0])) - 8, ...before);
-      if (after.length) right = Math.min(Math.max(...inside.map((b) => b.x[1])) + 8, ...after);
+      left = Math.max(Math.min(...inside.map((b) => b.x[0])) - 8, ...before);
+      right = Math.min(Math.max(...inside.map((b) => b.x[1])) + 8, ...after);
+      top = Math.min(...inside.map((b) => b.y[0])) - 8;
+      bottom = Math.max(...inside.map((b) => b.y[1])) + 8;
     }
-    svg.setAttribute("viewBox", `${left} 0 ${right - left} ${view.height}`);
+    svg.setAttribute("viewBox", `${left} ${top} ${right - left} ${bottom - top}`);
     svg.setAttribute("width", `${(right - left) * state.zoom}pt`);
-    svg.setAttribute("height", `${view.height * state.zoom}pt`);
+    svg.setAttribute("height", `${(bottom - top) * state.zoom}pt`);
   }
 
   function zoomBy(factor) {
@@ -224,6 +235,17 @@
         details.appendChild(members);
       }
     }
+  }
+
+  function showEdgeDetails([, members, , kind, gradText]) {
+    const [tail, head] = DATA.edges[members[0]];
+    const name = (id) => DATA.nodes[id].param || DATA.nodes[id].title;
+    const details = $("details");
+    details.innerHTML = "";
+    details.appendChild(table([
+      ["kind", `edge (${kind})`], ["from", name(tail)], ["to", name(head)],
+      ["|gradient|", gradText + (members.length > 1 ? " (the largest)" : "")],
+      ["stands for", `${members.length} graph edge${members.length > 1 ? "s" : ""}`]]));
   }
 
   function table(rows) {
