@@ -284,3 +284,30 @@ def test_the_screenshots_show_what_their_captions_say(opened, lstm):
     assert opened.details()["name"] == "f"
     tab.screenshot(path=os.path.join(ROOT, "visuals", "explorer_step.png"))
     assert set(shots) == {"explorer_cells.png", "explorer_step.png"}
+
+
+@pytest.mark.parametrize("model, layers", [("rnn", 1), ("gru", 1), ("jordan", 1),
+                                           ("bilstm", 2)])
+def test_the_page_of_every_kind_of_model_works_without_errors(browser, tmp_path, model, layers):
+    run = demo(model, 4, hidden=3, layers=layers, input_grad=True)
+    step_outputs = (run.out * run.out).mean(axis=-1)
+    page = mg.explore(run.loss, modules=run.holder, step_outputs=step_outputs,
+                      step_inputs=run.x)
+    data = page.data
+    tab = Opened(browser, page.save(str(tmp_path / f"{model}.html")))
+    lanes = {(n.get("layer"), n.get("direction")) for n in data["nodes"]
+             if n.get("time") == 2 and n["kind"] == "state"}
+    assert len(tab.ids("#graph g.cluster.step")) == 4 * len(lanes)
+    graph = mg.trace(run.loss, modules=run.holder)
+    for param in data["params"]:
+        tab.tab.click(f'#params button[data-param="{param}"]')
+        assert set(tab.ids("#graph g.edge.lit")) == expected_lit(
+            data, "cells", paths_to_the_loss(graph, param))
+    cell = next(i for i, n in data["views"]["cells"]["nodes"].items()
+                if n["kind"] == "cell" and n["time"] == 2)
+    tab.tab.click(f"#{cell}")
+    assert tab.tab.text_content("#where") == "step 2, op by op"
+    tab.tab.click("#bar-1")
+    assert tab.tab.text_content("#where") == "step 1, op by op"   # a step view follows
+    tab.tab.click("#show-layers")
+    tab.close()
