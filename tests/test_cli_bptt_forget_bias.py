@@ -28,15 +28,21 @@ def svg_text(path):
     return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
 
 
+def recorded_calls(monkeypatch, module, chart, data):
+    """Replace `module.chart` by a recorder of its calls: dicts of `data` (the first
+    argument), "title" and the options."""
+    calls = []
+
+    def record(first, path, title="", **options):
+        calls.append({data: first, "title": title, **options})
+    monkeypatch.setattr(module, chart, record)
+    return calls
+
+
 @pytest.fixture
 def chart_calls(monkeypatch):
     """Run `minigrad bptt` in-process and record what it hands to the chart."""
-    calls = []
-
-    def record(series, path, title="", **labels):
-        calls.append({"series": series, "title": title, **labels})
-    monkeypatch.setattr(charts, "gradient_norm_chart", record)
-    return calls
+    return recorded_calls(monkeypatch, charts, "gradient_norm_chart", "series")
 
 
 def bptt(calls, *args):
@@ -222,12 +228,7 @@ def test_the_nonlinearity_is_for_the_rnn_only(tmp_path, model):
 def heatmap_calls(monkeypatch):
     """Run `minigrad bptt --view connectivity` in-process; record what the heatmap gets."""
     from minigrad.viz import connectivity_heatmap as module
-    calls = []
-
-    def record(matrices, path, title="", **options):
-        calls.append({"matrices": matrices, "title": title, **options})
-    monkeypatch.setattr(module, "connectivity_heatmap", record)
-    return calls
+    return recorded_calls(monkeypatch, module, "connectivity_heatmap", "matrices")
 
 
 def test_the_connectivity_view_draws_one_causal_matrix_per_model(heatmap_calls):

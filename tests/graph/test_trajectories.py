@@ -93,27 +93,16 @@ def test_a_tanh_rnn_has_a_hidden_state_and_no_gates():
 
 
 def test_a_fused_layer_is_read_through_its_unrolled_decomposition():
-    from minigrad.composite import Composite
+    from tests.graph.toy_fused_layer import toy_fused_layer
 
-    def fused(x, w, save):
-        h, states = np.zeros(x.shape[1:]), np.empty_like(x)
-        for t in range(x.shape[0]):
-            z = 1 / (1 + np.exp(-(x[t] + h @ w.T)))
-            h = states[t] = z * h + (1 - z) * np.tanh(x[t])
-        return states, None
+    def numpy_step(x, h, w):
+        z = sigmoid(x + h @ w.T)
+        return z * h + (1 - z) * np.tanh(x)
 
-    layer = Composite("test_gated_layer", fused)
-
-    @layer.defdecomposition
-    def unrolled(x, w):
-        h, states = mg.zeros(x.shape[1:], dtype=mg.float64), []
-        with mg.name_scope("layer0"), mg.name_scope("forward"):
-            for t in range(x.shape[0]):
-                with mg.name_scope(f"t{t}"):
-                    z = mg.mark((x[t] + h @ w.T).sigmoid(), "gate", "z")
-                    h = mg.mark(z * h + (1 - z) * x[t].tanh(), "state", "h")
-                states.append(h)
-        return mg.stack(states)
+    def step(x, h, w):
+        z = mg.mark((x + h @ w.T).sigmoid(), "gate", "z")
+        return z * h + (1 - z) * x.tanh()
+    layer = toy_fused_layer("test_gated_layer", numpy_step, step)
 
     rng = np.random.default_rng(4)
     xs, ws = rng.normal(size=(5, 2, 3)), rng.normal(size=(3, 3))
