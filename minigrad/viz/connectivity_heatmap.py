@@ -59,7 +59,9 @@ def connectivity_heatmap(matrices, path=None, title="Connectivity ||d y_t / d x_
     _check_labels(input_labels, columns, "input_labels", "columns (input steps)", owner)
     _check_labels(output_labels, rows, "output_labels", "rows (output steps)", owner)
     norm = log_heatmap.log_scale(shown.values(), decades, owner)
-    cell = float(np.clip(5.0 / max(rows, columns), 0.12, 0.4))   # inches per step
+    labelled = input_labels is not None or output_labels is not None
+    # inches per step: a panel about 5 inches wide, wider where each step has a label
+    cell = float(np.clip(5.0 / max(rows, columns), 0.12 if labelled else 0.03, 0.4))
     if isinstance(per_row, bool) or not isinstance(per_row, int) or per_row < 1:
         raise ValueError(f"{owner}: per_row must be an int >= 1, got {per_row!r}")
     across = min(len(shown), per_row)
@@ -73,6 +75,7 @@ def connectivity_heatmap(matrices, path=None, title="Connectivity ||d y_t / d x_
     for k, (ax, (name, matrix)) in enumerate(zip(axes, shown.items())):
         image = log_heatmap.draw(ax, matrix, norm, aspect="equal")
         image.set_gid(f"connectivity-{k}")
+        log_heatmap.say_if_below(ax, matrix, norm)
         if name is not None:
             ax.set_title(str(name))
         _ticks(ax, rows, columns, input_labels, output_labels, cell)

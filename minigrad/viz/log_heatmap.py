@@ -64,6 +64,17 @@ def check_values(values, owner, what):
     return values
 
 
+def say_if_below(ax, values, norm):
+    """Write on a panel whose every non-zero value lies below the colour scale (all of
+    it in the darkest colour) how large its values are, which the colours cannot say."""
+    positive = values[values > 0]
+    if positive.size and positive.max() < norm.vmin:
+        note = ax.text(0.5, 0.5, f"every value below the colour scale\n(largest "
+                                 f"{positive.max():.1e})", transform=ax.transAxes,
+                       ha="center", va="center", fontsize=9, color="white")
+        note.set_gid("below-scale")
+
+
 def relative_rows(values):
     """Each row divided by its largest entry (a row of zeros stays zero)."""
     largest = values.max(axis=1, keepdims=True)

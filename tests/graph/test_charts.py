@@ -344,6 +344,15 @@ def test_connectivity_heatmap_refuses_what_it_cannot_draw(matrices, message):
         connectivity_heatmap(matrices)
 
 
+def test_a_panel_entirely_below_the_shared_scale_says_how_large_its_values_are():
+    rnn = np.tril(np.full((3, 3), 1e-12))       # far below the GRU's six decades
+    gru = np.tril(np.ones((3, 3)))
+    fig = connectivity_heatmap({"RNN": rnn, "GRU": gru})
+    notes = [[t.get_text() for t in ax.texts] for ax in fig.axes[:2]]
+    assert notes[0] == ["every value below the colour scale\n(largest 1.0e-12)"]
+    assert notes[1] == []                        # the GRU panel's colours say it
+
+
 def test_a_legend_names_the_zeros_of_a_causal_matrix():
     fig = connectivity_heatmap(np.tril(np.ones((3, 3))))
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
