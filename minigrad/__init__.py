@@ -42,7 +42,7 @@ __version__ = "0.1.0"
 # mg.trace (graph capture), mg.bptt (BPTT analysis), mg.render (Graphviz drawing).
 _LAZY = {"trace": ("minigrad.graph.capture", "trace"),
          "bptt": ("minigrad.graph.bptt", None),
-         "render": ("minigrad.graph.render", "render")}
+         "render": ("minigrad.viz.render", "render")}
 
 
 def __getattr__(name):

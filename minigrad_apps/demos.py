@@ -40,12 +40,13 @@ def build(name, steps, hidden=4, layers=1, bidirectional=False, seed=0, loss_on=
     holder = mg.nn.Module()
     setattr(holder, kind if kind != "jordan" else "jordan", model)
     x = mg.randn(steps, 1, INPUT_SIZE)
+    x.name = "x"
     out = getattr(holder, kind)(x)
     out = out[0] if isinstance(out, tuple) else out
     if loss_on == "last":
         out = out[-1]
     elif loss_on != "all":
         raise ValueError(f"build: loss_on must be 'all' or 'last', got {loss_on!r}")
-    loss = (out * out).mean()
+    loss = mg.mark((out * out).mean(), "loss", "loss")
     list(holder.named_parameters())  # names every parameter ("lstm.weight_hh_l0", ...)
     return holder, loss

@@ -1046,8 +1046,8 @@ def test_render_highlight_and_detail_checks():
 def test_render_and_per_step_grads_after_backward_say_the_graph_was_freed():
     w, loss = _scalar_rnn_loss()
     loss.backward()
-    with pytest.raises(mg.GraphFreedError, match="freed by a backward.*retain_graph=True"):
-        mg.render(loss, highlight=w)
+    # render draws the structure and says how to get the magnitudes
+    assert re.search("freed.*retain_graph=True", mg.render(loss, highlight=w).source, re.S)
     with pytest.raises(mg.GraphFreedError, match="trace before backward"):
         mg.bptt.per_step_grads(loss, w)
 

@@ -32,7 +32,7 @@ def test_render_writes_an_svg_with_a_cluster_per_step_and_direction(tmp_path):
     names = clusters(out)
     assert {f"cluster_t{t}_layer0_{d}" for t in range(3) for d in ("forward", "reverse")} \
         <= set(names)
-    assert 'class="edge highlight"' in out.read_text()
+    assert 'class="edge highlight' in out.read_text()
 
 
 def test_bad_arguments_exit_2_with_a_message(tmp_path):

@@ -197,14 +197,6 @@ def test_charts_leave_matplotlibs_backend_and_pyplot_alone(tmp_path):
     assert done.stdout.split() == ["svg", "0"]
 
 
-def test_the_old_import_paths_still_work():
-    from minigrad.graph import charts
-    from minigrad.train import attention_heatmap as from_train
-    assert charts.gradient_norm_chart is gradient_norm_chart
-    assert charts.per_step_contribution_chart is per_step_contribution_chart
-    assert from_train is attention_heatmap
-
-
 def reference_hidden_grad_norms(mode, params, xs, v):
     """||dL/dh_t|| with L = v . h_{T-1}: for each t, run the reference BPTT on the
     steps after t starting from the state after t, and read the gradient of h_t."""
