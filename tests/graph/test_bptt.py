@@ -622,25 +622,9 @@ def test_a_fused_layer_is_read_through_its_unrolled_decomposition():
     """A composite op (minigrad/composite.py) records one node; hidden_grad_norms unfolds
     it into its decomposition, the unroll loop with its roles and scopes, and reads the
     same states as the unrolled run."""
-    from minigrad.composite import Composite
-
-    def fused(x, w, save):
-        h, states = np.zeros(x.shape[1:]), np.empty_like(x)
-        for t in range(x.shape[0]):
-            h = states[t] = np.tanh(x[t] + h @ w.T)
-        return states, None
-
-    layer = Composite("test_tanh_layer", fused)
-
-    @layer.defdecomposition
-    def unrolled(x, w):
-        h, states = mg.zeros(x.shape[1:], dtype=mg.float64), []
-        with mg.name_scope("layer0"), mg.name_scope("forward"):
-            for t in range(x.shape[0]):
-                with mg.name_scope(f"t{t}"):
-                    h = mg.mark((x[t] + h @ w.T).tanh(), "state", "h")
-                states.append(h)
-        return mg.stack(states)
+    from tests.graph.toy_fused_layer import toy_fused_layer
+    layer = toy_fused_layer("test_tanh_layer", lambda x, h, w: np.tanh(x + h @ w.T),
+                            lambda x, h, w: (x + h @ w.T).tanh())
 
     rng = np.random.default_rng(3)
     xs, ws = rng.normal(size=(6, 2, 3)), rng.normal(size=(3, 3))
