@@ -586,10 +586,9 @@ SCREENSHOTS = [
                "the cells view of the window of steps 2 to 8, zoomed to the page's width, "
                "with the paths of "
                "lstm.weight_hh_l0 to the loss lit in the colours of "
-               "mg.render(highlight=...); step 5 chosen in the chart of weight_hh_l0's "
-               "per-step terms, so that its box is outlined in the graph and its bar "
-               "coloured. (The connectivity heatmap's panel says that this minigrad has no "
-               "mg.bptt.connectivity yet.)"),
+               "mg.render(highlight=...); step 5 chosen in the connectivity heatmap, so "
+               "that its box is outlined in the graph and its bar in the chart of "
+               "weight_hh_l0's per-step terms."),
     Screenshot("explorer_step.png",
                "The same page with step 5 opened op by op (the steps before and after it "
                "folded), the paths of lstm.weight_hh_l0 still lit, and the details of its "

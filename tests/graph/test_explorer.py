@@ -248,6 +248,21 @@ def test_the_connectivity_panel_says_what_is_missing():
     assert "step_outputs=" in reason and "step_inputs=" in reason
 
 
+def test_the_connectivity_panel_holds_one_gradient_norm_per_output_and_input_step():
+    run = demo("bilstm", 4, hidden=3, layers=1, input_grad=True)
+    step_outputs = (run.out * run.out).mean(axis=-1)          # (T, N)
+    panel = mg.explore(run.loss, modules=run.holder, step_outputs=step_outputs,
+                       step_inputs=run.x).data["connectivity"]
+    matrix = np.array(panel["matrix"])
+    expected = np.zeros((4, 4))
+    for t in range(4):
+        (dx,) = mg.grad(step_outputs[t].sum(), [run.x], retain_graph=True)
+        expected[t] = np.linalg.norm(dx.data, axis=-1).mean(axis=-1)   # per sequence
+    np.testing.assert_allclose(matrix, expected, rtol=1e-5)   # float32 demo models
+    assert np.all(matrix[np.triu_indices(4, 1)] > 0)   # bidirectional: later inputs reach y_t
+    assert len(panel["codes"]) == 4 and all(len(row) == 4 for row in panel["codes"])
+
+
 def test_the_command_line_writes_the_page(tmp_path):
     from minigrad_apps.cli import main
     out = tmp_path / "bigru.html"

@@ -235,15 +235,12 @@ def test_a_window_of_steps_crops_the_graph_and_the_charts(opened, lstm):
     assert boxes[2][1] < left and left + width < boxes[7][0]
     assert 0 < top and top + height < cells["height"]   # the row of steps, not what is around
     assert opened.ids("#chart rect.bar") == [f"bar-{t}" for t in range(3, 7)]
-    if "matrix" in data["connectivity"]:
-        assert sorted({i.split("-")[2] for i in opened.ids("#heatmap rect.cell")}) == \
-            ["3", "4", "5", "6"]
+    assert sorted({i.split("-")[2] for i in opened.ids("#heatmap rect.cell")}) == \
+        ["3", "4", "5", "6"]
 
 
 def test_choosing_a_step_in_the_heatmap_selects_it_in_the_graph_and_the_chart(opened, lstm):
     run, data, _, graph = lstm
-    if "matrix" not in data["connectivity"]:
-        pytest.skip(f"no connectivity heatmap: {data['connectivity']['reason']}")
     tab = opened.tab
     tab.click(f"#hm-9-{CHOSEN}")
     assert opened.ids("#graph g.cluster.selected") == [f"cluster_t{CHOSEN}_layer0_forward"]
@@ -264,9 +261,7 @@ def test_the_screenshots_show_what_their_captions_say(opened, lstm):
     shots = {shot.name: shot for shot in SCREENSHOTS}
     weight = node_id(graph, "lstm.weight_hh_l0", kind="parameter")
     assert data["weight"] == weight   # lit when the page opens
-    choose = f"#hm-{STEPS - 1}-{CHOSEN}" if "matrix" in data["connectivity"] else \
-        f"#bar-{CHOSEN}"
-    tab.click(choose)
+    tab.click(f"#hm-{STEPS - 1}-{CHOSEN}")
     assert opened.ids("#graph g.cluster.selected") == [f"cluster_t{CHOSEN}_layer0_forward"]
     assert set(opened.ids("#graph g.edge.lit")) == expected_lit(
         data, "cells", paths_to_the_loss(graph, weight))

@@ -17,6 +17,7 @@ import re
 from html import escape
 
 from ...graph.capture import Graph, caller_names, capture
+from ...graph.connectivity import connectivity
 from ...tensor import Tensor
 from ..charts import BAR_COLOUR
 from ..fit import time_steps, window
@@ -181,22 +182,12 @@ def _chosen_weight(graph, weight, params):
     return node_id
 
 
-def connectivity_matrix(step_outputs, step_inputs):
-    """C[t, s] = ||d step_outputs[t] / d step_inputs[s]||, the heatmap's numbers: the one
-    place the page asks for them (mg.bptt.connectivity), or None where it is missing."""
-    from ...graph import bptt
-    connectivity = getattr(bptt, "connectivity", None)
-    return None if connectivity is None else connectivity(step_outputs, step_inputs)
-
-
 def connectivity_panel(step_outputs, step_inputs):
     """The heatmap's data: the matrix, its colour codes and scale; or why there is none."""
     if step_outputs is None or step_inputs is None:
         return {"reason": "pass step_outputs= and step_inputs= to mg.explore to see how "
                           "strongly each input step reaches each output step"}
-    matrix = connectivity_matrix(step_outputs, step_inputs)
-    if matrix is None:
-        return {"reason": "this minigrad has no mg.bptt.connectivity"}
+    matrix = connectivity(step_outputs, step_inputs)
     codes, bins = data.magnitude_codes(matrix)
     return {"matrix": matrix.tolist(),
             "codes": codes, "bins": bins}
