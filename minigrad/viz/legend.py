@@ -117,6 +117,13 @@ def _swatch(mark, detail, scale):
                 f'{_SWATCH}> </TD>')
     if mark == "scale":
         return f'<TD BGCOLOR="{scale.colour_of_bin(detail)}" {_SWATCH}> </TD>'
+    colour, text = symbol(mark, detail)
+    return f'<TD><FONT COLOR="{colour}" POINT-SIZE="{style.NODE_FONT_SIZE}">{text}</FONT></TD>'
+
+
+def symbol(mark, detail=None):
+    """(colour, text) of the legend's sign for a mark that is not a swatch of colour: the
+    text is HTML (entities), for Graphviz's labels and for the explorer page alike."""
     symbols = {"output": ("#404040", "[[ ]]"), "reference": ("#404040", "[- -]"),
                "connector": ("#707070", "tag &gt;"),
                "weight-edge": (style.WEIGHT_EDGE["color"], "- - &gt;"),
@@ -125,5 +132,4 @@ def _swatch(mark, detail, scale):
                "backward": ("#404040", "&#8592;"),
                "path": ("#e31a1c", "&#8212;&#8594;"),
                "zero-gradient": ("#909090", "&#183; &#183; &#183;")}
-    colour, text = symbols[mark]
-    return f'<TD><FONT COLOR="{colour}" POINT-SIZE="{style.NODE_FONT_SIZE}">{text}</FONT></TD>'
+    return symbols[mark]

@@ -197,7 +197,8 @@ class _Builder:
         if kind == "recurrent" and label is not None:   # h along the top, c along the bottom
             side = "upper" if edge.state == "h" else "lower"
         self.plan.edges.append(PlanEdge(tail, head, back, kind, edge.state, label,
-                                        edge.grad_norm, edge.highlighted, edge.count, side))
+                                        edge.grad_norm, edge.highlighted, edge.count, side,
+                                        members=edge.members))
 
     # ------------------------------------------------------------- bands
     def wrap(self, page_width, lanes, per_band=None):

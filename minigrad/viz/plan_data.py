@@ -30,6 +30,7 @@ class PlanEdge:
     highlighted: bool = False
     count: int = 1            # graph edges it stands for
     side: object = None       # "upper" or "lower": where a state's edge leaves and enters
+    members: list = field(default_factory=list)   # indices of the graph edges drawn
 
 
 @dataclass

@@ -42,6 +42,7 @@ class ViewEdge:
     grad_norm: object = None  # largest norm among the merged graph edges
     highlighted: bool = False
     count: int = 0
+    members: list = field(default_factory=list)   # indices of the graph edges merged
 
 
 @dataclass
@@ -231,6 +232,7 @@ def _merged_edges(graph, groups, nodes, highlighted):
             edge = merged[(tail, head, state)] = ViewEdge(
                 tail, head, state, from_weight=nodes[tail].from_weights)
         edge.count += 1
+        edge.members.append(index)
         norm = edge_attrs.get("grad_norm")
         if norm is not None and (edge.grad_norm is None or norm > edge.grad_norm):
             edge.grad_norm = norm

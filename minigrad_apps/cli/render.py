@@ -15,12 +15,7 @@ def register(subparsers):
     parser.add_argument("model", choices=MODEL_NAMES, help="which model")
     parser.add_argument("--steps", type=int_in(1, RENDER_MAX_STEPS), required=True,
                         help=f"sequence length (1 to {RENDER_MAX_STEPS})")
-    parser.add_argument("--hidden", type=int_in(1, RENDER_MAX_HIDDEN), default=4,
-                        help=f"hidden size (1 to {RENDER_MAX_HIDDEN}, default: 4)")
-    parser.add_argument("--layers", type=int_in(1, RENDER_MAX_LAYERS), default=1,
-                        help=f"stacked layers (1 to {RENDER_MAX_LAYERS}, default: 1)")
-    parser.add_argument("--bidirectional", action="store_true",
-                        help="run the sequence both ways (rnn, lstm, gru)")
+    add_model_options(parser)
     parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells",
                         help="one node per op, per cell and time step, or per layer "
                              "(default: cells)")
@@ -39,6 +34,16 @@ def register(subparsers):
                              f"(10 to {RENDER_MAX_NODES})")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
+
+
+def add_model_options(parser):
+    """The options of a demonstration model's size: --hidden, --layers, --bidirectional."""
+    parser.add_argument("--hidden", type=int_in(1, RENDER_MAX_HIDDEN), default=4,
+                        help=f"hidden size (1 to {RENDER_MAX_HIDDEN}, default: 4)")
+    parser.add_argument("--layers", type=int_in(1, RENDER_MAX_LAYERS), default=1,
+                        help=f"stacked layers (1 to {RENDER_MAX_LAYERS}, default: 1)")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="run the sequence both ways (rnn, lstm, gru)")
 
 
 def page_width(text):
@@ -63,7 +68,7 @@ def output_format(path):
     return extension
 
 
-def full_param_name(holder, short):
+def full_param_name(holder, short, option="--highlight"):
     """'weight_hh_l0' -> 'lstm.weight_hh_l0', 'weight_yh' -> 'jordan.cell.weight_yh': the
     full dotted name, or any tail of it that names one parameter only."""
     names = [name for name, _ in holder.named_parameters()]
@@ -72,9 +77,9 @@ def full_param_name(holder, short):
         return matches[0]
     shown = ", ".join(n.split(".", 1)[-1] for n in names)
     if matches:
-        raise ValueError(f"--highlight: {short!r} names {len(matches)} parameters "
+        raise ValueError(f"{option}: {short!r} names {len(matches)} parameters "
                          f"({', '.join(matches)}); give more of the name. Choose from {shown}")
-    raise ValueError(f"--highlight: no parameter {short!r}; choose from {shown}")
+    raise ValueError(f"{option}: no parameter {short!r}; choose from {shown}")
 
 
 def write(dot, path):

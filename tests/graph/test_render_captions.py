@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
-from visuals.build_gallery import GALLERY  # noqa: E402
+from visuals.build_gallery import GALLERY, SCREENSHOTS  # noqa: E402
 
 VISUALS = os.path.join(ROOT, "visuals")
 
@@ -28,11 +28,11 @@ def test_every_sentence_of_the_caption_holds(entry, tmp_path):
 def test_the_gallery_readme_has_one_caption_per_picture():
     text = open(os.path.join(VISUALS, "README.md")).read()
     shown = re.findall(r"!\[[^\]]*\]\(([\w.]+)\)", text)
-    assert shown == [entry.name for entry in GALLERY]
-    pictures = sorted(f for f in os.listdir(VISUALS) if f.endswith(".svg"))
+    assert shown == [entry.name for entry in GALLERY] + [shot.name for shot in SCREENSHOTS]
+    pictures = sorted(f for f in os.listdir(VISUALS) if f.endswith((".svg", ".png")))
     assert pictures == sorted(shown)
     sections = text.split("\n## ")[1:]
-    assert len(sections) == len(GALLERY)
+    assert len(sections) == len(GALLERY) + len(SCREENSHOTS)
     for section in sections:
         caption = section.split("\n\n")[1]
         assert len(caption) > 40 and not caption.startswith("!")
