@@ -117,9 +117,10 @@ def scalar_rnn():
         tensor.name = name
     o = mg.tensor(0.0, dtype=mg.float64)
     for t, x in enumerate((1.0, -0.5, 0.25)):
-        with mg.name_scope(f"t{t}"):
-            o = (mg.tensor(x, dtype=mg.float64) * w_i + o * w_h + b).tanh()
-    return -((o * w_o).sigmoid().log()), w_i
+        with mg.name_scope(f"t{t}"):    # the state o_t, named as the seeds name it
+            o = mg.mark((mg.tensor(x, dtype=mg.float64) * w_i + o * w_h + b).tanh(),
+                        "state", "o")
+    return mg.mark(-((o * w_o).sigmoid().log()), "loss", "loss"), w_i
 
 
 def scalar_forward(path):
