@@ -5,12 +5,15 @@ Each notebook is executed as a student runs it ("Run all"): nbclient starts an i
 on this interpreter, in the notebooks folder, and runs every cell with a time limit. The
 notebooks' own `assert` cells check their numbers (the hand-computed BPTT terms against
 `enumerate_paths`, the chunk's terms against full BPTT, ...): a failing one is an error
-output and fails the test here.
+output and fails the test here. After the last cell, the same kernel runs the notebook's
+function of tests/notebook_checks.py, which recomputes its key numbers independently
+(finite differences, numpy forward and backward passes) from the notebook's variables.
 """
 import base64
 import json
 import os
 import pathlib
+import runpy
 import sys
 import xml.etree.ElementTree as ET
 
@@ -28,6 +31,7 @@ except ImportError as missing:  # the runner is in the test extra
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+CHECKS = pathlib.Path(__file__).resolve().with_name("notebook_checks.py")
 CELL_TIMEOUT = 120   # seconds; each notebook runs in well under 30 s on the 2-core machine
 
 # What each notebook draws inline: graphviz pictures (image/svg+xml) and charts (image/png).
@@ -63,8 +67,16 @@ def kernel_specs(tmp_path_factory):
     return KernelSpecManager(kernel_dirs=[str(directory)], ensure_native_kernel=False)
 
 
+def check_cell(path):
+    """A last cell that runs the notebook's independent check on the kernel's globals."""
+    return nbformat.v4.new_code_cell(
+        f"import runpy\nrunpy.run_path({str(CHECKS)!r})['CHECKS'][{path.stem!r}](globals())")
+
+
 def execute(path, kernel_specs):
+    """The notebook's cells, executed, followed by its check cell (executed too)."""
     notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(check_cell(path))
     manager = KernelManager(kernel_name="minigrad-notebooks", kernel_spec_manager=kernel_specs)
     NotebookClient(notebook, km=manager, timeout=CELL_TIMEOUT,
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
@@ -77,9 +89,11 @@ def outputs(notebook):
             yield index, output
 
 
-def test_every_notebook_is_listed_with_its_figures_and_in_the_readme():
+def test_every_notebook_is_listed_with_its_figures_its_check_and_in_the_readme():
     names = [path.name for path in notebook_paths()]
     assert names == sorted(FIGURES), "a notebook added or removed: update FIGURES"
+    checks = runpy.run_path(str(CHECKS))["CHECKS"]
+    assert sorted(checks) == [path.stem for path in notebook_paths()], "update CHECKS"
     readme = (NOTEBOOKS / "README.md").read_text()
     assert [name for name in names if f"({name})" not in readme] == []
 
@@ -94,8 +108,9 @@ def test_notebooks_are_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
-def test_notebook_runs_top_to_bottom_and_shows_its_figures(path, kernel_specs):
-    notebook = execute(path, kernel_specs)    # a failing cell raises CellExecutionError
+def test_notebook_runs_top_to_bottom_shows_its_figures_and_its_numbers_check_out(
+        path, kernel_specs):
+    notebook = execute(path, kernel_specs)    # a failing cell or check: CellExecutionError
     found = list(outputs(notebook))
     errors = [(index, output.get("ename")) for index, output in found
               if output.output_type == "error"]
