@@ -254,8 +254,11 @@ def test_choosing_a_step_in_the_heatmap_selects_it_in_the_graph_and_the_chart(op
     assert np.all(np.triu(matrix, 1) == 0) and np.all(np.diag(matrix) > 0)
 
 
-def test_the_screenshots_show_what_their_captions_say(opened, lstm):
-    """The scenes of visuals/build_gallery.py's SCREENSHOTS, checked, then taken."""
+def test_the_screenshots_show_what_their_captions_say(opened, lstm, tmp_path):
+    """The scenes of visuals/build_gallery.py's SCREENSHOTS, checked, then taken: into
+    $MINIGRAD_SCREENSHOTS (scripts/gallery.sh sets it to visuals/), else a scratch
+    directory, so that a test run leaves the committed screenshots alone."""
+    into = os.environ.get("MINIGRAD_SCREENSHOTS") or str(tmp_path)
     run, data, _, graph = lstm
     tab = opened.tab
     shots = {shot.name: shot for shot in SCREENSHOTS}
@@ -270,14 +273,14 @@ def test_the_screenshots_show_what_their_captions_say(opened, lstm):
     tab.click("#window-apply")
     tab.click("#zoom-fit")
     assert opened.ids("#chart rect.bar") == [f"bar-{t}" for t in range(2, 9)]
-    tab.screenshot(path=os.path.join(ROOT, "visuals", "explorer_cells.png"))
+    tab.screenshot(path=os.path.join(into, "explorer_cells.png"))
     tab.click("#expand-step")
     assert tab.text_content("#where") == f"step {CHOSEN}, op by op"
     f_gate = node_id(graph, "f", CHOSEN, "gate")
     tab.click("#zoom-fit")
     tab.hover(f"#node{f_gate}")
     assert opened.details()["name"] == "f"
-    tab.screenshot(path=os.path.join(ROOT, "visuals", "explorer_step.png"))
+    tab.screenshot(path=os.path.join(into, "explorer_step.png"))
     assert set(shots) == {"explorer_cells.png", "explorer_step.png"}
 
 
