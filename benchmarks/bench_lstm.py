@@ -76,14 +76,25 @@ def minigrad_step(layer, head_w, head_b, x, y):
     return loss
 
 
+def minigrad_fused(model, raw, x, y):
+    """models.LSTM / GRU / RNN as they run by default: one fused op per layer-direction
+    (models/fused.py)."""
+    return _minigrad_system(model, raw, x, y, unrolled=False)
+
+
 def minigrad_unrolled(model, raw, x, y):
-    """models.LSTM / GRU / RNN as today: the unroll loop, one recorded op per gate op."""
+    """The same layer under mg.unrolled(): the unroll loop, one recorded op per gate op."""
+    return _minigrad_system(model, raw, x, y, unrolled=True)
+
+
+def _minigrad_system(model, raw, x, y, unrolled):
     layer, head_w, head_b = make_minigrad_model(raw, model)
     xt, yt = mg.tensor(x), mg.tensor(y)
     last = {}
 
     def step():
-        last["loss"] = minigrad_step(layer, head_w, head_b, xt, yt)
+        with mg.unrolled(unrolled):
+            last["loss"] = minigrad_step(layer, head_w, head_b, xt, yt)
 
     def result():
         grads = {k: getattr(layer, f"{k}_l0").grad.data for k in LAYER_PARAMS}
@@ -202,6 +213,7 @@ def torch_elementary(model, raw, x, y):
 # run here). The baseline comes first; adding a system is adding one entry.
 SYSTEMS = [
     ("naive numpy", naive_numpy),
+    ("minigrad fused (default)", minigrad_fused),
     ("minigrad unrolled", minigrad_unrolled),
     ("fused kernel alone", fused_kernel_alone),
     ("torch fused nn.{Model}", torch_fused),

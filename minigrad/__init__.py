@@ -39,10 +39,12 @@ apply_environment()  # MINIGRAD_NUM_THREADS=n: as mg.set_num_threads(n) (see thr
 __version__ = "0.1.0"
 
 # Loaded on first use, so that `import minigrad` loads no networkx, graphviz or matplotlib:
-# mg.trace (graph capture), mg.bptt (BPTT analysis), mg.render (Graphviz drawing).
+# mg.trace (graph capture), mg.bptt (BPTT analysis), mg.render (Graphviz drawing),
+# mg.explore (the explorer page).
 _LAZY = {"trace": ("minigrad.graph.capture", "trace"),
          "bptt": ("minigrad.graph.bptt", None),
-         "render": ("minigrad.graph.render", "render")}
+         "render": ("minigrad.viz.render", "render"),
+         "explore": ("minigrad.viz.explorer.page", "explore")}
 
 
 def __getattr__(name):

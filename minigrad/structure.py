@@ -124,16 +124,22 @@ def graph_inputs(node, expand=True):
         from .composite import expand as expand_composite
         expand_composite(node)
     inputs = node._inputs
-    if inputs is not None:
-        return inputs
-    made = node if isinstance(node, Skeleton) else node._skeleton
-    if made is not None and made is not FREED and made._inputs is not None:
-        return made._inputs
-    if isinstance(node, Skeleton):
-        return ()   # its tensor was never freed and is gone: nothing more is known
-    raise GraphFreedError(
-        f"the graph of {node._prim.name} (created at {format_location(node.source)}) was "
-        f"freed by a backward and its structure was not kept")
+    if inputs is None:
+        made = node if isinstance(node, Skeleton) else node._skeleton
+        if made is not None and made is not FREED and made._inputs is not None:
+            inputs = made._inputs
+        elif isinstance(node, Skeleton):
+            return ()   # its tensor was never freed and is gone: nothing more is known
+        else:
+            raise GraphFreedError(
+                f"the graph of {node._prim.name} (created at {format_location(node.source)}) "
+                f"was freed by a backward and its structure was not kept")
+    if expand:   # what the caller sees next is unfolded too (its .op, its inputs)
+        for child in inputs:
+            if child._prim is not None and child._prim.decompose is not None:
+                from .composite import expand as expand_composite
+                expand_composite(child)
+    return inputs
 
 
 def is_freed(node):

@@ -101,9 +101,10 @@ class Tensor:
     @property
     def inputs(self):
         """The input tensors of this node, in argument order (empty for a leaf). After a
-        backward freed the graph, the inputs' value-free skeletons (structure.py)."""
+        backward freed the graph, the inputs' value-free skeletons (structure.py). A fused
+        op (a recurrent layer) shows its unrolled graph (composite.py)."""
         from .structure import graph_inputs
-        return graph_inputs(self, expand=False)
+        return graph_inputs(self)
 
     @property
     def attrs(self):

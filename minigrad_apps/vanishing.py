@@ -44,20 +44,39 @@ def vanishing_gradient_comparison(T=50, hidden=16, seed=0, input_size=4, forget_
     v = mg.tensor(rng.normal(size=(1, hidden)), dtype=mg.float64)
     result = {}
     for name in models_to_run:
-        mg.manual_seed(seed)
-        options = {"nonlinearity": nonlinearity} if name == "RNN" else {}
-        model = getattr(models, name)(input_size, hidden, **options).double()
-        notes = ["ReLU"] if name == "RNN" and nonlinearity == "relu" else []
-        if name == "LSTM" and forget_bias is not None:
-            model.bias_ih_l0.data[hidden:2 * hidden] = forget_bias
-            model.bias_hh_l0.data[hidden:2 * hidden] = 0.0
-            notes.append(f"forget bias {forget_bias:g}")
-        notes += initialise_whh(model.weight_hh_l0, hidden, init_whh, scale_whh)
+        model, label = initialised_model(name, input_size, hidden, seed, forget_bias,
+                                         nonlinearity, init_whh, scale_whh)
         out, _ = model(mg.tensor(xs, dtype=mg.float64))
         loss = (out[-1] * v).sum()
-        result[f"{name} ({', '.join(notes)})" if notes else name] = \
-            mg.bptt.hidden_grad_norms(loss, model)
+        result[label] = mg.bptt.hidden_grad_norms(loss, model)
     return result
+
+
+def initialised_model(name, input_size, hidden, seed=0, forget_bias=None, nonlinearity="tanh",
+                      init_whh="default", scale_whh=1.0, bidirectional=False):
+    """`models.RNN/LSTM/GRU` (`name`), float64, initialised after `mg.manual_seed(seed)`
+    and then set as `vanishing_gradient_comparison` describes (its Args).
+
+    Returns:
+        (model, label): the label is the name, with every option that is not the
+        default in brackets ("LSTM (forget bias 1, W_hh x 2)").
+    """
+    mg.manual_seed(seed)
+    options = {"nonlinearity": nonlinearity} if name == "RNN" else {}
+    model = getattr(models, name)(input_size, hidden, bidirectional=bidirectional,
+                                  **options).double()
+    notes = ["ReLU"] if name == "RNN" and nonlinearity == "relu" else []
+    directions = ("_l0", "_l0_reverse") if bidirectional else ("_l0",)
+    if name == "LSTM" and forget_bias is not None:
+        for suffix in directions:
+            getattr(model, "bias_ih" + suffix).data[hidden:2 * hidden] = forget_bias
+            getattr(model, "bias_hh" + suffix).data[hidden:2 * hidden] = 0.0
+        notes.append(f"forget bias {forget_bias:g}")
+    for suffix in directions:
+        whh_notes = initialise_whh(getattr(model, "weight_hh" + suffix), hidden, init_whh,
+                                   scale_whh)
+    notes += whh_notes
+    return model, f"{name} ({', '.join(notes)})" if notes else name
 
 
 def initialise_whh(weight, hidden, how="default", scale=1.0):

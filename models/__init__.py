@@ -2,6 +2,8 @@
 
 cells.py          RNNCell, LSTMCell, GRUCell (one step, split for hoisting)
 unroll.py         the one time loop every model below runs through
+fused.py          one layer-direction as one op: fused kernels, unrolled wherever looked at
+fused_kernels.py  the whole-sequence numpy forward and BPTT backward of the three cells
 recurrent.py      RNN, LSTM, GRU (layers, directions, lengths, dropout)
 bidirectional.py  Bidirectional wrapper (Keras style)
 jordan.py         JordanCell, JordanRNN (output recurrence)

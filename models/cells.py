@@ -15,6 +15,7 @@ is the one fed back through the recurrent weights (and masked by recurrent dropo
 Shape letters: N batch size (absent for unbatched input), H_in input size,
 H hidden size, G gates (1 for RNN, 4 for LSTM, 3 for GRU).
 """
+import copy
 import math
 
 import minigrad as mg
@@ -76,6 +77,19 @@ class RecurrentCell(Module):
     def step(self, projected, state):
         """One time step from an already projected input (see `input_projection`)."""
         return self.recurrence()(projected, state)
+
+    WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+
+    def with_weights(self, **tensors):
+        """A copy of this cell that computes with `tensors` (by the names in WEIGHTS) in
+        place of its own parameters: the same step on other values, e.g. the saved
+        inputs of a fused layer op replayed as the unrolled graph (models/fused.py)."""
+        bound = copy.copy(self)
+        for name, tensor in tensors.items():
+            if name not in self.WEIGHTS:
+                raise ValueError(f"with_weights: {name!r} is not one of {self.WEIGHTS}")
+            object.__setattr__(bound, name, tensor)   # a plain attribute: nothing registered
+        return bound
 
     @property
     def output_size(self):

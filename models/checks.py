@@ -3,9 +3,10 @@
 Each names its owner (the class the user called: "LSTMCell", "GRU", "JordanRNN")
 and the argument, so a bad state never reaches the matmuls as a raw shape error.
 """
-from numbers import Integral, Real
+from numbers import Real
 
 from minigrad import Tensor
+from minigrad.nn.sizes import check_sizes, is_int  # noqa: F401  (re-exported for the layers)
 
 
 def describe(value):
@@ -49,27 +50,6 @@ def check_state(owner, what, state, expected_shape, dtype, letters=""):
         raise ValueError(f"{owner}: {what} has shape {tuple(state.shape)}, expected "
                          f"{tuple(expected_shape)}{letters}")
     check_dtype(owner, what, state, dtype)
-
-
-def is_int(value):
-    """An int or a numpy integer, but not a bool: a size is a count, not a flag."""
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def check_sizes(owner, **sizes):
-    """Every size (argument name -> value) an int >= 1, checked in the order given.
-
-    TypeError "hidden_size must be an int", as PyTorch's layers say it, for a float, a
-    str or any other non-integer. A bool is refused too, as by nn.Linear (PyTorch's
-    `isinstance(size, int)` lets True through as 1 in LSTM and GRU, yet RNN(3, True)
-    and proj_size=True fail inside torch.empty). ValueError below 1.
-    """
-    for name, value in sizes.items():
-        if not is_int(value):
-            raise TypeError(f"{owner}: {name} must be an int, got {describe(value)} "
-                            f"({value!r})")
-        if value < 1:
-            raise ValueError(f"{owner}: {name} must be >= 1, got {value}")
 
 
 def check_probability(owner, name, p):

@@ -132,5 +132,5 @@ class JordanRNN(Module):
         if y0 is not None:
             self.cell.check_previous_output("JordanRNN", "y0", y0, (N,))
         state = self.cell.initial_state((N,)) if y0 is None else (y0,)
-        steps, (y_n,) = unroll(self.cell, [seq[t] for t in range(T)], state, valid=valid)
-        return mg.stack(steps, axis=1 if self.batch_first else 0), y_n
+        steps, states = unroll(self.cell, [seq[t] for t in range(T)], state, valid=valid)
+        return mg.stack(steps, axis=1 if self.batch_first else 0), states[-1][0]

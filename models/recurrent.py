@@ -2,8 +2,10 @@
 
 Each layer keeps one cell per (layer, direction), bound to the parameters that are
 registered on the layer itself under PyTorch's names (`weight_ih_l0`, ...,
-`bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. All of them run
-through the one time loop, `models.unroll.unroll`.
+`bias_hh_l1_reverse`), so `state_dict()` keys equal PyTorch's. Each layer and
+direction is one op over the whole sequence (models/fused.py): fused numpy kernels by
+default, and the one time loop, `models.unroll.unroll`, wherever the graph is looked
+at or under `mg.unrolled()`.
 """
 import weakref
 from numbers import Integral
@@ -16,7 +18,8 @@ from minigrad.nn.functional import dropout as dropout_fn
 from .cells import GRUCell, LSTMCell, RNNCell
 from .checks import (check_dtype, check_probability, check_proj_size, check_sizes,
                      check_state, state_tuple)
-from .unroll import recurrent_dropout_mask, unroll, valid_masks
+from .fused import run_direction
+from .unroll import recurrent_dropout_mask, valid_masks
 
 # layer -> weak references to the output and final states of its last forward, kept
 # outside the layer so that a copy of it (copy.deepcopy) has no forward of its own yet
@@ -125,9 +128,8 @@ class RecurrentLayer(Module):
         names = self.cell_type.state_names
         D = 2 if self.bidirectional else 1
         count = D * self.num_layers
-        if hx is None:
-            zero = self.cells[0][0].initial_state(batch_shape)
-            return [zero] * count
+        if hx is None:   # zeros of its own for each (layer, direction): each row starts apart
+            return [row[d].initial_state(batch_shape) for row in self.cells for d in range(D)]
         owner = type(self).__name__
         parts = state_tuple(owner, hx, [name + "_0" for name in names])
         sizes = self.cells[0][0].state_sizes()
@@ -156,8 +158,8 @@ class RecurrentLayer(Module):
         valid = self._valid(lengths, T, batch_shape)
         states = self._initial_states(hx, batch_shape)
         D = 2 if self.bidirectional else 1
-        # every layer's input is one (T, *batch, F) tensor: the unroll loop projects
-        # it for all steps with one matmul before the loop
+        # every layer's input is one (T, *batch, F) tensor; each layer and direction is
+        # one op over the whole sequence (models/fused.py: fused, unrolled on demand)
         layer_input, finals = seq, []
         for k, row in enumerate(self.cells):
             outputs = []
@@ -166,14 +168,16 @@ class RecurrentLayer(Module):
                 mask = None
                 if self.training and self.recurrent_dropout > 0:
                     mask = recurrent_dropout_mask(state[0], self.recurrent_dropout)
-                steps, final = unroll(cell, layer_input, state, reverse=bool(d) != reverse,
-                                      valid=valid, recurrent_mask=mask, layer=k,
-                                      first_step=first_step)
-                outputs.append(steps)
+                backwards = bool(d) != reverse
+                sequence = run_direction(cell, layer_input, state, reverse=backwards,
+                                         valid=valid, recurrent_mask=mask, layer=k,
+                                         first_step=first_step)
+                output, final = self._outputs_and_final(sequence, cell, k, backwards, valid)
+                outputs.append(output)
                 finals.append(final)
             if k + 1 < self.num_layers:
                 layer_input = self._between_layers(outputs, k)
-        output = self._stack_output(outputs, batch_shape)
+        output = self._output(outputs, batch_shape)
         final = tuple(mg.stack([f[i] for f in finals]) for i in range(len(finals[0])))
         _LAST_FORWARD[self] = tuple(weakref.ref(t) for t in (output,) + final)
         return output, (final[0] if len(final) == 1 else final)
@@ -183,20 +187,36 @@ class RecurrentLayer(Module):
         of a loss keeps them): what `mg.bptt.hidden_grad_norms(loss, layer)` reads."""
         return tuple(t for t in (ref() for ref in _LAST_FORWARD.get(self, ())) if t is not None)
 
+    @staticmethod
+    def _outputs_and_final(sequence, cell, k, backwards, valid):
+        """From the states after each step, (T, *batch, S): the outputs (T, *batch, H_out),
+        zero at padding, and the final state tuple (the state after the last step
+        processed: step T-1, or 0 for a reverse direction)."""
+        with mg.name_scope(f"layer{k}"), mg.name_scope("reverse" if backwards else "forward"):
+            last = sequence[0] if backwards else sequence[-1]
+            if len(cell.state_names) == 1:
+                output, final = sequence, (last,)
+            else:
+                H_out = cell.output_size
+                output = sequence[..., :H_out]
+                final = (last[..., :H_out], last[..., H_out:])
+            if valid is not None:
+                output = mg.where(valid, output, 0.0)
+        return output, final
+
     def _between_layers(self, outputs, k):
         """Input of layer k+1, (T, *batch, D*H): directions concatenated, then PyTorch's
         dropout (training only)."""
         with mg.name_scope(f"layer{k}"):
-            stacked = [mg.stack(steps) for steps in outputs]
-            x = stacked[0] if len(stacked) == 1 else mg.concat(stacked, axis=-1)
+            x = outputs[0] if len(outputs) == 1 else mg.concat(outputs, axis=-1)
             if self.dropout > 0:
                 x = dropout_fn(x, self.dropout, self.training)
         return x
 
-    def _stack_output(self, outputs, batch_shape):
-        axis = 1 if (self.batch_first and batch_shape) else 0
-        stacked = [mg.stack(steps, axis=axis) for steps in outputs]
-        return stacked[0] if len(stacked) == 1 else mg.concat(stacked, axis=-1)
+    def _output(self, outputs, batch_shape):
+        """The top layer's outputs, directions concatenated, batch first if asked."""
+        output = outputs[0] if len(outputs) == 1 else mg.concat(outputs, axis=-1)
+        return output.permute(1, 0, 2) if self.batch_first and batch_shape else output
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"

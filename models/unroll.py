@@ -39,13 +39,14 @@ from minigrad.roles import mark
 
 
 def valid_masks(lengths, T, N, owner="unroll"):
-    """Check `lengths` and return per-step masks, or None when no step is padding.
+    """Check `lengths` and return the per-step masks, or None when no step is padding.
 
     Args:
         lengths: None, or N integers in [1, T] (list, numpy array or Tensor).
         owner: the layer's name, for error messages.
     Returns:
-        None, or a list of T constant boolean (N, 1) tensors, True where t < length.
+        None, or a constant boolean (T, N, 1) tensor, True where t < length: row t is
+        step t's mask.
     """
     if lengths is None:
         return None
@@ -60,7 +61,7 @@ def valid_masks(lengths, T, N, owner="unroll"):
     if (lengths == T).all():
         return None  # nothing to mask
     steps = np.arange(T)[:, None] < lengths[None, :]
-    return [mg.tensor(steps[t][:, None]) for t in range(T)]
+    return mg.tensor(steps[:, :, None])
 
 
 def recurrent_dropout_mask(like, p):
@@ -80,7 +81,8 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
             tensors, projected step by step (e.g. the outputs of a lower layer).
         state: tuple of initial state tensors, each (*batch, S).
         reverse: visit t = T-1, ..., 0 instead of 0, ..., T-1 (scope "reverse").
-        valid: None, or a list of T boolean (*batch, 1) tensors (see `valid_masks`).
+        valid: None, or boolean (T, *batch, 1) masks, row t for step t (see
+            `valid_masks`).
         recurrent_mask: None, or a tensor multiplying state[0] on its way into the
             recurrent weights, the same at every step (recurrent dropout).
         layer: the layer index k, for the scope name `layer{k}`.
@@ -89,8 +91,9 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
             index, so its steps are not all time step 0).
 
     Returns:
-        (outputs, final_state): outputs is a list of T tensors in input order
-        (outputs[t] belongs to input step t, whatever the direction).
+        (outputs, states): two lists of T entries in input order (entry t belongs to
+        input step t, whatever the direction): the outputs, and the state tuples after
+        each step. The final state is states[-1], or states[0] with `reverse`.
     """
     per_step = isinstance(inputs, (list, tuple))
     T = len(inputs)
@@ -101,7 +104,7 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
     with mg.name_scope(f"layer{layer}"), mg.name_scope("reverse" if reverse else "forward"):
         projected = inputs if per_step else cell.input_projection(inputs)
         step = cell.recurrence(recurrent_mask)
-        outputs = [None] * T
+        outputs, states = [None] * T, [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             with mg.name_scope(f"t{first_step + t}"):
                 x_t = cell.input_projection(projected[t]) if per_step else projected[t]
@@ -115,5 +118,5 @@ def unroll(cell, inputs, state, *, reverse=False, valid=None, recurrent_mask=Non
                     output = mg.where(keep, output, 0.0)
                 for name, part in zip(names, state):
                     mark(part, "state", name)
-                outputs[t] = output
-    return outputs, state
+                outputs[t], states[t] = output, state
+    return outputs, states

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up minigrad on a fresh machine: a virtual environment in .venv with the
-# package and its test extras, and Graphviz's `dot` binary. Safe to run again.
+# package and its test extras, Graphviz's `dot` binary and (for the browser tests)
+# Debian's chromium. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,16 @@ if ! command -v dot >/dev/null 2>&1; then
         exit 1; }
 fi
 
+# Debian's chromium runs the explorer page's browser tests (tests/graph/test_explorer_browser.py,
+# driven by the Playwright package of the test extras, which downloads no browser). Without
+# it those tests are skipped and say why.
+if ! command -v chromium >/dev/null 2>&1; then
+    say "chromium is missing; installing the Debian package 'chromium' (for the browser tests)"
+    apt_install chromium || {
+        say "could not install chromium: the explorer's browser tests will be skipped; to run"
+        say "them, 'sudo apt-get install chromium' (Debian/Ubuntu), then rerun."; }
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
     say "creating the virtual environment $VENV"
     if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
@@ -63,4 +74,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     fi
     echo "$want" > "$stamp"
 fi
-say "ready: $("$VENV/bin/python" --version), $(dot -V 2>&1)"
+say "ready: $("$VENV/bin/python" --version), $(dot -V 2>&1), $(chromium --version 2>/dev/null || echo 'no chromium')"

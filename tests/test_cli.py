@@ -32,7 +32,7 @@ def test_render_writes_an_svg_with_a_cluster_per_step_and_direction(tmp_path):
     names = clusters(out)
     assert {f"cluster_t{t}_layer0_{d}" for t in range(3) for d in ("forward", "reverse")} \
         <= set(names)
-    assert 'class="edge highlight"' in out.read_text()
+    assert 'class="edge highlight' in out.read_text()
 
 
 def test_bad_arguments_exit_2_with_a_message(tmp_path):
@@ -173,18 +173,21 @@ def series_points(svg_path):
 
 
 def test_the_bounds_are_in_the_help_and_in_the_readme():
+    from minigrad.viz.explorer import MAX_STEPS as EXPLORE_MAX_STEPS
     from minigrad_apps.cli import arguments as A
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     for command, bounds in [
             ("render", [("--steps", A.RENDER_MAX_STEPS), ("--hidden", A.RENDER_MAX_HIDDEN),
                         ("--layers", A.RENDER_MAX_LAYERS)]),
+            ("explore", [("--steps", EXPLORE_MAX_STEPS), ("--hidden", A.RENDER_MAX_HIDDEN),
+                         ("--layers", A.RENDER_MAX_LAYERS)]),
             ("bptt", [("--steps", A.BPTT_MAX_STEPS), ("--hidden", A.BPTT_MAX_HIDDEN)]),
             ("train", [("--epochs", A.TRAIN_MAX_EPOCHS)])]:
         text = " ".join(run(command, "--help").stdout.split())  # argparse wraps lines
         for option, maximum in bounds:
             assert re.search(rf"{option} \S+ [^-]*\(1 to {maximum}[,;)]", text), (option, text)
             assert f"`{command}` | `{option}` | 1 to {maximum:,}" in readme, (command, option)
-        if command != "render":
+        if command not in ("render", "explore"):
             assert "--seed" in text and "an int in [-2**63, 2**64)" in text
     assert "10 to 2000" in " ".join(run("render", "--help").stdout.split())
     assert "`render` | `--max-nodes` | 10 to 2,000" in readme

@@ -28,15 +28,21 @@ def svg_text(path):
     return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
 
 
+def recorded_calls(monkeypatch, module, chart, data):
+    """Replace `module.chart` by a recorder of its calls: dicts of `data` (the first
+    argument), "title" and the options."""
+    calls = []
+
+    def record(first, path, title="", **options):
+        calls.append({data: first, "title": title, **options})
+    monkeypatch.setattr(module, chart, record)
+    return calls
+
+
 @pytest.fixture
 def chart_calls(monkeypatch):
     """Run `minigrad bptt` in-process and record what it hands to the chart."""
-    calls = []
-
-    def record(series, path, title="", **labels):
-        calls.append({"series": series, "title": title, **labels})
-    monkeypatch.setattr(charts, "gradient_norm_chart", record)
-    return calls
+    return recorded_calls(monkeypatch, charts, "gradient_norm_chart", "series")
 
 
 def bptt(calls, *args):
@@ -216,3 +222,80 @@ def test_the_nonlinearity_is_for_the_rnn_only(tmp_path, model):
     assert result.stderr == (f"minigrad bptt: error: --nonlinearity is for the RNN's choice "
                              f"of nonlinearity; {model} has no choice of nonlinearity (use "
                              f"rnn or all)\n")
+
+
+@pytest.fixture
+def heatmap_calls(monkeypatch):
+    """Run `minigrad bptt --view connectivity` in-process; record what the heatmap gets."""
+    from minigrad.viz import connectivity_heatmap as module
+    return recorded_calls(monkeypatch, module, "connectivity_heatmap", "matrices")
+
+
+def test_the_connectivity_view_draws_one_causal_matrix_per_model(heatmap_calls):
+    import minigrad as mg
+    from minigrad_apps.memory import connectivity_comparison
+    got = bptt(heatmap_calls, "all", "--view", "connectivity", "--steps", "8", "--hidden", "3")
+    matrices = got["matrices"]
+    assert list(matrices) == ["RNN", "LSTM", "GRU"]
+    expected = connectivity_comparison(T=8, hidden=3)
+    for name, matrix in matrices.items():
+        np.testing.assert_array_equal(matrix, expected[name])
+        assert (np.triu(matrix, 1) == 0).all() and (matrix[np.tril_indices(8)] > 0).all()
+    assert got["title"].startswith("||d y_t / d x_s|| at initialisation, y_t = v . h_t")
+    assert "LSTM forget-gate bias: PyTorch's random init (mean 0)" in got["title"]
+    assert got["relative"] is False
+    # what connectivity_comparison promises, one mg.grad per output step: y_t = v . h_t
+    model, _ = vanishing.initialised_model("GRU", 4, 3)
+    rng = np.random.default_rng(0)
+    x = mg.tensor(rng.normal(size=(8, 1, 4)), dtype=mg.float64, requires_grad=True)
+    v = mg.tensor(rng.normal(size=3), dtype=mg.float64)
+    out, _ = model(x)
+    for t in range(8):
+        (g,) = mg.grad((out[t] * v).sum(), [x], retain_graph=True)
+        np.testing.assert_allclose(matrices["GRU"][t], np.linalg.norm(g.data[:, 0], axis=-1),
+                                   rtol=1e-12)
+
+
+def test_a_bidirectional_connectivity_reaches_later_inputs_too(heatmap_calls):
+    got = bptt(heatmap_calls, "lstm", "--view", "connectivity", "--steps", "6", "--hidden", "3",
+               "--bidirectional", "--relative", "--forget-bias", "1")
+    (name, matrix), = got["matrices"].items()
+    assert name == "bidirectional LSTM (forget bias 1)"
+    assert (matrix > 0).all() and got["relative"] is True
+    assert "LSTM forget-gate bias 1" in got["title"]
+
+
+def test_the_connectivity_view_writes_a_heatmap_per_model(tmp_path):
+    out = tmp_path / "c.svg"
+    result = run("bptt", "gru", "--view", "connectivity", "--steps", "5", "--hidden", "2",
+                 "--scale-whh", "0.5", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote {out}\n"
+    root = ET.parse(out).getroot()
+    assert sorted(e.get("id") for e in root.iter() if (e.get("id") or "").startswith(
+        "connectivity-")) == ["connectivity-0", "connectivity-1"]
+    texts = svg_text(out)
+    assert "GRU (W_hh x 0.5)" in texts and "GRU (W_hh x 2)" in texts
+    assert "exactly 0: y_t does not depend on x_s" in texts
+
+
+@pytest.mark.parametrize("args, message", [
+    (("rnn", "--steps", "5", "--bidirectional"), "--bidirectional is for --view connectivity"),
+    (("rnn", "--steps", "5", "--relative"), "--relative is for --view connectivity"),
+    (("lstm", "--steps", "101", "--view", "connectivity"),
+     "--steps must be at most 100 with --view connectivity (one backward pass per step), "
+     "got 101"),
+    (("gru", "--steps", "5", "--view", "connectivity", "--forget-bias", "1"),
+     "--forget-bias is for the LSTM's forget gate; gru has no forget gate (use lstm or all)")])
+def test_connectivity_options_out_of_place_exit_2_with_one_line(tmp_path, args, message):
+    out = tmp_path / "x.svg"
+    result = run("bptt", *args, "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr == f"minigrad bptt: error: {message}\n"
+    assert not out.exists()
+
+
+def test_an_unknown_view_is_an_argparse_error(tmp_path):
+    result = run("bptt", "rnn", "--steps", "5", "--view", "paths", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "argument --view: invalid choice: 'paths'" in result.stderr

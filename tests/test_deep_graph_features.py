@@ -19,11 +19,9 @@ deepcopy of graph tensors) are sized so that a regression fails within seconds.
 """
 import copy
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 import weakref
 from contextlib import contextmanager
@@ -61,20 +59,6 @@ def shallow_stack(room=200):
         yield
     finally:
         sys.setrecursionlimit(previous)
-
-
-@contextmanager
-def time_limit(seconds):
-    """Raise TimeoutError in the block after `seconds` (SIGALRM: main thread, POSIX)."""
-    def expire(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def inputs(T, N=1, F=1, seed=0, requires_grad=False):
@@ -362,7 +346,7 @@ def test_trace_networkx_depth_and_recorded_backward_on_a_long_graph():
     assert graph.nodes[w_id]["grad_norm"] == pytest.approx(abs(w.grad.item()))
 
 
-def test_render_collapses_long_graphs_in_linear_time():
+def test_render_collapses_long_graphs():
     # scalar chain T = 10,000 and LSTM T = 1,000 here (by hand, linear in T: the scalar
     # chain at T = 100,000 renders in 11 s, 24 s with highlight=w, 17.5 s with
     # backward=True; an LSTM T = 10k / 20k / 40k in 4.8 / 9.2 / 20 s, T = 100k in 76 s
@@ -376,14 +360,11 @@ def test_render_collapses_long_graphs_in_linear_time():
     lstm = models.LSTM(1, 2)
     out, _ = lstm(inputs(1_000))
     loss = out[-1].sum()
-    start = time.perf_counter()
     with shallow_stack():
         scalar = mg.render(h)
         highlighted = mg.render(loss, highlight=lstm.weight_hh_l0, modules=lstm)
-    elapsed = time.perf_counter() - start
     assert "collapsed" in scalar.source and "collapsed" in highlighted.source
-    assert len(scalar.source) < 500_000
-    assert elapsed < 30, f"render took {elapsed:.1f} s"
+    assert len(scalar.source) < 500_000   # (the times: benchmarks/bench_scaling.py)
 
 
 def test_hidden_grad_norms_over_100k_states():
@@ -446,15 +427,19 @@ def test_per_step_grads_of_the_input_weight_has_linear_memory():
     assert peak < PER_STEP_PEAK_BOUND, f"peak {peak / 2 ** 20:.1f} MB for T = {PER_STEP_T}"
 
 
-def test_enumerate_paths_refuses_a_long_graph_quickly():
-    # T = 5,000 steps give 5,000 paths > max_paths = 100: a ValueError is due. The
-    # paths are counted first (one pass over the graph): 1.0 s, trace included (it
-    # used to walk for minutes). By hand, enumerating with the default max_paths:
-    # T = 1k / 2k / 5k in 0.5 / 1.1 / 3.3 s (was 133 s at T = 1k).
+def test_enumerate_paths_refuses_a_long_graph_before_listing_any_path(monkeypatch):
+    # T = 5,000 steps give 5,000 paths > max_paths = 100: a ValueError is due, from the
+    # count (one pass over the graph), before any path is walked (it used to walk for
+    # minutes; times in benchmarks/bench_scaling.py)
+    from minigrad.graph import paths
+
+    def walked(*args):
+        raise AssertionError("enumerate_paths walked paths before refusing")
+    monkeypatch.setattr(paths, "_walk_paths", walked)
     T = 5_000
     w = mg.tensor(0.6, requires_grad=True)
     h, _ = scalar_chain(w, chain_inputs(T, seed=10))
-    with time_limit(3.0), pytest.raises(ValueError, match="max_paths"):
+    with pytest.raises(ValueError, match="max_paths"):
         mg.bptt.enumerate_paths(h, w, max_paths=100)
 
 

@@ -65,8 +65,8 @@ def test_the_lazy_entry_points_load_on_first_use():
             "x = mg.tensor([1.0, 2.0], requires_grad=True)\n"
             "graph = mg.trace((x * x).sum())\n"
             "print(len(graph), 'networkx' in sys.modules, callable(mg.render), "
-            "hasattr(mg.bptt, 'per_step_grads'))\n")
+            "hasattr(mg.bptt, 'per_step_grads'), callable(mg.explore))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["3", "False", "True", "True"]
+    assert result.stdout.split() == ["3", "False", "True", "True", "True"]

@@ -16,6 +16,13 @@ or of a layer's whole-sequence output (`layer_states`, layer_states.py, finds th
 per-step states behind it); `enumerate_paths` (paths.py)
 lists, on small scalar graphs, every path from a weight to the loss with the
 product of local derivatives along it.
+
+Beyond one backward pass: `connectivity` (connectivity.py) gives the matrix
+||d y_t / d x_s|| of per-step outputs against per-step inputs, how far back a model
+remembers; `GradientFlowRecorder` (gradient_flow.py), a `fit` callback, records the
+per-step terms and ||dL/dh_t|| on a probe batch as training goes, into a
+`GradientFlow`; `state_trajectories`, `pick_units` and `gate_saturation`
+(trajectories.py) read a layer's states and gates over a sequence.
 """
 import numpy as np
 
@@ -28,8 +35,14 @@ from .capture import _walk, observing, parse_scope
 from .layer_states import StepStates, cut_from_a_layer, layer_states  # noqa: F401
 from .step_replay import WHOLE, plan_rows, pull_back_rows
 from .paths import enumerate_paths  # noqa: F401  (part of mg.bptt)
+from .connectivity import connectivity, memory_profile  # noqa: F401  (part of mg.bptt)
+from .gradient_flow import GradientFlow, GradientFlowRecorder  # noqa: F401  (part of mg.bptt)
+from .trajectories import (StateTrajectories, gate_saturation, pick_units,  # noqa: F401
+                           state_trajectories)
 
-__all__ = ["per_step_grads", "hidden_grad_norms", "layer_states", "enumerate_paths"]
+__all__ = ["per_step_grads", "hidden_grad_norms", "layer_states", "enumerate_paths",
+           "connectivity", "memory_profile", "GradientFlow", "GradientFlowRecorder", "state_trajectories",
+           "StateTrajectories", "gate_saturation", "pick_units"]
 
 
 class _StepCollector:

@@ -310,5 +310,12 @@ def cut_from_a_layer(tensors):
     marks nothing (a hand-written loop: they are the states themselves)."""
     step_of = _Steps()
     views = _walk_back(tensors, "hidden_grad_norms",
-                       lambda t: t._prim is not None and t._prim.name in _VIEW_OPS)
+                       lambda t: t._prim is not None and (t._prim.name in _VIEW_OPS
+                                                          or _zeroes_padding(t)))
     return any(_is_state(t) or _zeroed_at_padding(t, step_of) for t in views)
+
+
+def _zeroes_padding(tensor):
+    """where(valid, values, 0) with a constant 0: the layer's output zeroed at padding."""
+    return tensor._prim.name == "where" and len(tensor._inputs) == 3 and \
+        not tensor._inputs[2].requires_grad and not tensor._inputs[0].requires_grad

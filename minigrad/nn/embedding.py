@@ -4,6 +4,7 @@ import numpy as np
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .sizes import check_sizes
 from ..creation import zeros
 from ..functions import where
 from ..tensor import Tensor
@@ -23,6 +24,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
         super().__init__()
+        check_sizes("Embedding", 0, num_embeddings=num_embeddings,
+                    embedding_dim=embedding_dim)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"padding_idx {padding_idx} must be within num_embeddings "

@@ -1,12 +1,12 @@
 """`Linear`: the affine layer y = x W^T + b."""
 import math
 
-import numpy as np
 
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .sizes import check_sizes
 from ..creation import zeros
 
 
@@ -22,11 +22,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
-        for name, size in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
-                raise TypeError(f"Linear: {name} must be an int, got {type(size).__name__}")
-            if size < 0:
-                raise ValueError(f"Linear: {name}={size}, expected a size >= 0")
+        check_sizes("Linear", 0, in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(zeros(out_features, in_features, dtype=dtype))

@@ -11,6 +11,7 @@ import numpy as np
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from ..threads import thread_policy
+from .callbacks import CallbackList, FitRun
 from .progress import RunBar, progress_bar
 
 
@@ -97,19 +98,20 @@ def evaluate(model, loss_fn, batches, metrics=None, progress=False):
     return totals.means()
 
 
-def _train_step(model, loss_fn, optimizer, inputs, targets, clip, tbptt, bar):
-    """One optimizer step (or one per chunk with tbptt); returns (output, loss, grad norm)."""
+def _train_step(model, loss_fn, optimizer, inputs, targets, clip, tbptt, after_update):
+    """One optimizer step (or one per chunk with tbptt), each followed by
+    `after_update()`; returns (output, loss, grad norm)."""
     if tbptt is not None:
         from .tbptt import tbptt_step
         return tbptt_step(model, loss_fn, optimizer, inputs, targets, tbptt, clip,
-                          after_chunk=bar.advance)
+                          after_chunk=after_update)
     optimizer.zero_grad()
     output = call_model(model, inputs)
     loss = loss_fn(output, targets)
     loss.backward()
     norm = _clip(model, clip)
     optimizer.step()
-    bar.advance()
+    after_update()
     return output, loss.item(), norm
 
 
@@ -122,7 +124,7 @@ def _clip(model, max_norm):
 
 
 def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, metrics=None,
-        clip_grad_norm=None, tbptt=None, early_stopping=None, progress=None):
+        clip_grad_norm=None, tbptt=None, early_stopping=None, progress=None, callbacks=None):
     """Train `model` for `epochs` passes over `train_batches`; return the history.
 
     What it does, for each epoch, is this hand-written loop:
@@ -138,6 +140,9 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
             val = evaluate(model, loss_fn, val_batches, metrics)
             # early stopping: stop after `patience` epochs without a lower val loss,
             # and put back the weights of the best epoch
+
+    with each callback's hooks called before the first update, after every
+    optimizer step, after each epoch and at the end (minigrad/train/callbacks.py).
 
     It runs at minigrad's BLAS thread count (1 unless you chose one: minigrad.threads)
     and puts the BLAS pool back when it returns.
@@ -157,6 +162,9 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
         progress: None (default): a bar on stderr when it is a terminal; True: always;
             False: nothing. One bar for the whole run, counting batches (with tbptt,
             chunks) of all epochs, with the ETA and the running loss and metrics.
+        callbacks: a list of objects with some of the methods on_fit_start(run),
+            on_update(run), on_epoch_end(run), on_fit_end(run), each given the
+            `FitRun` (minigrad/train/callbacks.py), or None.
     Returns:
         history: dict with per-epoch lists "loss", <metric>, and with val_batches
         "val_loss", "val_<metric>"; with clipping "grad_norm" (mean norm before
@@ -166,23 +174,40 @@ def fit(model, loss_fn, optimizer, train_batches, epochs=1, val_batches=None, me
         raise ValueError(f"fit: early_stopping={early_stopping}, expected a patience >= 1 or None")
     if tbptt is not None and (int(tbptt) != tbptt or tbptt < 1):
         raise ValueError(f"fit: tbptt={tbptt}, expected a chunk length >= 1 or None")
+    hooks = CallbackList(callbacks)
     bar = RunBar(epochs, progress, unit="batch" if tbptt is None else "chunk")
     try:
         with thread_policy():
             return _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches,
-                               metrics, clip_grad_norm, tbptt, early_stopping, bar)
+                               metrics, clip_grad_norm, tbptt, early_stopping, bar, hooks)
     finally:
         bar.close()
 
 
 def _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches, metrics,
-                clip_grad_norm, tbptt, early_stopping, bar):
-    """fit's epochs, counted on `bar` (a RunBar)."""
+                clip_grad_norm, tbptt, early_stopping, bar, hooks):
+    """fit's epochs, counted on `bar` (a RunBar), with the callbacks' `hooks`."""
     history = {"loss": []}
+    run = FitRun(model, optimizer, loss_fn, epochs, history=history)
+    last_loss = []
+
+    def tracked_loss(output, targets):      # keeps the loss of the update under way
+        loss = loss_fn(output, targets)
+        last_loss[:] = [loss]
+        return loss
+
+    def after_update():
+        bar.advance()
+        run.update += 1
+        run.loss = last_loss[0].item()
+        hooks("on_update", run)
+
+    hooks("on_fit_start", run)
     best, best_epoch, best_state, waited = np.inf, None, None, 0
     start = time.perf_counter()
     stopped = False
     for epoch in range(epochs):
+        run.epoch = epoch
         model.train()
         totals, norms = _Averages(), []
         batches = _batches(train_batches)
@@ -192,8 +217,8 @@ def _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches, m
             inputs, targets = _split_batch(batch)
             if index == 0 and bar.units_per_epoch is None and n_batches is not None:
                 bar.expect(n_batches * _units_per_batch(inputs, tbptt))
-            output, loss, norm = _train_step(model, loss_fn, optimizer, inputs, targets,
-                                             clip_grad_norm, tbptt, bar)
+            output, loss, norm = _train_step(model, tracked_loss, optimizer, inputs, targets,
+                                             clip_grad_norm, tbptt, after_update)
             values = {"loss": loss}
             with no_grad():
                 values.update(_metric_values(metrics, output, targets))
@@ -210,6 +235,7 @@ def _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches, m
         if val_batches is not None:
             _append(history, evaluate(model, loss_fn, val_batches, metrics), prefix="val_")
         bar.show(_last_epoch(history))
+        hooks("on_epoch_end", run)
         monitored = history["val_loss" if val_batches is not None else "loss"][-1]
         if monitored < best:
             best, best_epoch, waited = monitored, epoch, 0
@@ -225,6 +251,7 @@ def _fit_epochs(model, loss_fn, optimizer, train_batches, epochs, val_batches, m
         model.load_state_dict(best_state)
     history.update(epochs_run=len(history["loss"]), best_epoch=best_epoch,
                    stopped_early=stopped, seconds=time.perf_counter() - start)
+    hooks("on_fit_end", run)
     return history
 
 

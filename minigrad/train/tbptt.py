@@ -23,6 +23,7 @@ same either way: the step labels only name the graph's scopes.
 import inspect
 
 from ..functions import concat
+from ..nn.sizes import check_sizes
 from ..tensor import Tensor
 
 
@@ -101,8 +102,7 @@ def tbptt_chunks(x, y=None, k=1, time_axis=0):
         x_chunk, or (x_chunk, y_chunk) when y is given. Chunk i starts at step i * k:
         pass `first_step=i * k` to the recurrent layer (module docstring).
     """
-    if k < 1:
-        raise ValueError(f"tbptt_chunks: k must be >= 1, got {k}")
+    check_sizes("tbptt_chunks", k=k)
     L = x.shape[time_axis]
     if y is not None and y.shape[time_axis] != L:
         raise ValueError(f"tbptt_chunks: x has {L} steps along axis {time_axis} but y has "

@@ -7,6 +7,7 @@ subcommand means adding one module and one line here.
     minigrad render lstm --steps 10 --detail cells --out lstm.svg
     minigrad bptt rnn --steps 30 --out vanishing.svg
     minigrad train char_lm --threads 1
+    minigrad explore lstm --steps 12 --out lstm.html
     minigrad --version
 
 Every subcommand takes `--threads N` (cli/threads.py), also before its name.
@@ -20,7 +21,8 @@ import sys
 
 from .threads import add_threads_option, apply_threads
 
-SUBCOMMANDS = ("minigrad_apps.cli.render", "minigrad_apps.cli.bptt", "minigrad_apps.cli.train")
+SUBCOMMANDS = ("minigrad_apps.cli.render", "minigrad_apps.cli.bptt", "minigrad_apps.cli.train",
+               "minigrad_apps.cli.explore")
 PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pyproject.toml")
 
 

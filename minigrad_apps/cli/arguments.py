@@ -26,6 +26,7 @@ RENDER_MAX_NODES = 2000  # render's own minimum is 10
 BPTT_MAX_STEPS = 2000
 BPTT_MAX_HIDDEN = 256
 BPTT_MAX_SCALES = 4  # each --scale-whh value runs the models once more
+CONNECTIVITY_MAX_STEPS = 100  # bptt --view connectivity: T backward passes of T steps
 TRAIN_MAX_EPOCHS = 1000  # a task's default is 3 to 150; time grows linearly with it
 
 

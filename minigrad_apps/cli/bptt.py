@@ -1,17 +1,21 @@
 """`minigrad bptt MODEL --steps N --out FILE`: the chart of vanishing (or exploding)
-gradients through time.
+gradients through time, or (`--view connectivity`) of how far back each output reaches.
 
-Plots ||dL/dh_t|| for t = 0..N-1 (loss on the last hidden state) of the chosen
-model, or of RNN, LSTM and GRU together with `all`, as .svg, .png or .pdf. Options
-set what makes the gradient vanish or explode: `--forget-bias B` (the LSTM's forget
-gate), `--nonlinearity relu` (the RNN), `--init-whh` and `--scale-whh S [S ...]` (the
-recurrent weights; several values give one line each). The chart's title and line
-names say which settings it shows, and nothing it does not show.
+The default view plots ||dL/dh_t|| for t = 0..N-1 (loss on the last hidden state) of
+the chosen model, or of RNN, LSTM and GRU together with `all`, as .svg, .png or .pdf.
+`--view connectivity` draws instead the N x N matrix ||d y_t / d x_s|| of the output
+y_t = v . h_t at every step (v a fixed random readout) with respect to every input
+x_s, one heatmap per model (`mg.bptt.connectivity`): zero above the diagonal, unless
+`--bidirectional`. Options set what makes the gradient vanish or explode:
+`--forget-bias B` (the LSTM's forget gate), `--nonlinearity relu` (the RNN),
+`--init-whh` and `--scale-whh S [S ...]` (the recurrent weights; several values give
+one line, or one heatmap, each). The chart's title and line names say which settings it
+shows, and nothing it does not show.
 """
 import sys
 
-from .arguments import (BPTT_MAX_HIDDEN, BPTT_MAX_SCALES, BPTT_MAX_STEPS, SEED_HELP, at_most,
-                        finite_float, int_in, seed)
+from .arguments import (BPTT_MAX_HIDDEN, BPTT_MAX_SCALES, BPTT_MAX_STEPS,
+                        CONNECTIVITY_MAX_STEPS, SEED_HELP, at_most, finite_float, int_in, seed)
 from .render import output_format, report_cannot_write
 
 FORGET_NOTE = "a forget-gate bias of about 1 keeps the LSTM's gradient alive"
@@ -29,11 +33,18 @@ def register(subparsers):
                     f"{FORGET_NOTE} (Jozefowicz et al. 2015). A ReLU RNN whose W_hh is "
                     "scaled up (--nonlinearity relu --scale-whh 2) makes it explode; "
                     "--scale-whh 0.5 1 2 draws the three side by side. The chart says which "
-                    "settings it shows.")
+                    "settings it shows. --view connectivity draws, instead, how strongly "
+                    "each input x_s reaches each output y_t = v . h_t: a heatmap of "
+                    "||d y_t / d x_s|| per model (how long its memory is).")
     parser.add_argument("model", choices=("rnn", "lstm", "gru", "all"),
                         help="which model; all: the three on one chart")
+    parser.add_argument("--view", choices=("norms", "connectivity"), default="norms",
+                        help="norms: ||dL/dh_t|| over t (default); connectivity: the "
+                             "heatmap of ||d y_t / d x_s|| over output and input steps")
     parser.add_argument("--steps", type=int_in(1, BPTT_MAX_STEPS), required=True,
-                        help=f"sequence length (1 to {BPTT_MAX_STEPS})")
+                        help=f"sequence length (1 to {BPTT_MAX_STEPS}; 1 to "
+                             f"{CONNECTIVITY_MAX_STEPS} with --view connectivity, which "
+                             f"takes one backward pass per step)")
     parser.add_argument("--hidden", type=int_in(1, BPTT_MAX_HIDDEN), default=16,
                         help=f"hidden size (1 to {BPTT_MAX_HIDDEN}, default: 16)")
     parser.add_argument("--seed", type=seed, default=0,
@@ -51,36 +62,25 @@ def register(subparsers):
                         action=at_most(BPTT_MAX_SCALES), metavar="S",
                         help="multiply W_hh by S after its init; several values (at most "
                              f"{BPTT_MAX_SCALES}) draw one line each (default: 1)")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="--view connectivity: bidirectional layers (y_t then depends "
+                             "on later inputs too)")
+    parser.add_argument("--relative", action="store_true",
+                        help="--view connectivity: each row divided by its largest entry "
+                             "(where each output looks, whatever its own scale)")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
 
 
 def run(args):
-    from minigrad.viz.charts import gradient_norm_chart
-
-    from ..vanishing import vanishing_gradient_comparison
-    for option, used, model, what in (
-            ("--forget-bias", args.forget_bias is not None, "lstm", "forget gate"),
-            ("--nonlinearity", args.nonlinearity != "tanh", "rnn", "choice of nonlinearity")):
-        if used and args.model not in (model, "all"):
-            print(f"minigrad bptt: error: {option} is for the {model.upper()}'s {what}; "
-                  f"{args.model} has no {what} (use {model} or all)", file=sys.stderr)
-            return 2
-    try:
-        output_format(args.out)
-    except ValueError as exc:
-        print(f"minigrad bptt: error: {exc}", file=sys.stderr)
+    message = refused(args)
+    if message is not None:
+        print(f"minigrad bptt: error: {message}", file=sys.stderr)
         return 2
     names = ("RNN", "LSTM", "GRU") if args.model == "all" else (args.model.upper(),)
-    series = {}
-    for scale in args.scale_whh:
-        series.update(vanishing_gradient_comparison(
-            T=args.steps, hidden=args.hidden, seed=args.seed, forget_bias=args.forget_bias,
-            models_to_run=names, nonlinearity=args.nonlinearity, init_whh=args.init_whh,
-            scale_whh=scale))
+    draw = draw_connectivity if args.view == "connectivity" else draw_norms
     try:
-        gradient_norm_chart(series, args.out, title=chart_title(args, names),
-                            ylabel="||dL/dh_t||")
+        draw(args, names)
     except OSError as exc:
         report_cannot_write("bptt", args.out, exc)
         return 2
@@ -88,11 +88,74 @@ def run(args):
     return 0
 
 
+def refused(args):
+    """The one-line reason the options cannot run together, or None."""
+    for option, used, model, what in (
+            ("--forget-bias", args.forget_bias is not None, "lstm", "forget gate"),
+            ("--nonlinearity", args.nonlinearity != "tanh", "rnn", "choice of nonlinearity")):
+        if used and args.model not in (model, "all"):
+            return (f"{option} is for the {model.upper()}'s {what}; {args.model} has no "
+                    f"{what} (use {model} or all)")
+    if args.view == "norms":
+        for option in ("--bidirectional", "--relative"):
+            if getattr(args, option[2:]):
+                return f"{option} is for --view connectivity"
+    elif args.steps > CONNECTIVITY_MAX_STEPS:
+        return (f"--steps must be at most {CONNECTIVITY_MAX_STEPS} with --view connectivity "
+                f"(one backward pass per step), got {args.steps}")
+    try:
+        output_format(args.out)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def draw_norms(args, names):
+    from minigrad.viz.charts import gradient_norm_chart
+
+    from ..vanishing import vanishing_gradient_comparison
+    series = per_scale(vanishing_gradient_comparison, args, names)
+    gradient_norm_chart(series, args.out, title=chart_title(args, names), ylabel="||dL/dh_t||")
+
+
+def draw_connectivity(args, names):
+    from minigrad.viz.connectivity_heatmap import connectivity_heatmap
+
+    from ..memory import connectivity_comparison
+    matrices = per_scale(connectivity_comparison, args, names,
+                         bidirectional=args.bidirectional)
+    if args.bidirectional:
+        matrices = {f"bidirectional {name}": m for name, m in matrices.items()}
+    connectivity_heatmap(matrices, args.out, title=connectivity_title(args, names),
+                         relative=args.relative)
+
+
+def per_scale(comparison, args, names, **options):
+    """{label: result} of `comparison` (vanishing_gradient_comparison or
+    connectivity_comparison) for each --scale-whh value, the other options as given."""
+    results = {}
+    for scale in args.scale_whh:
+        results.update(comparison(
+            T=args.steps, hidden=args.hidden, seed=args.seed, forget_bias=args.forget_bias,
+            models_to_run=names, nonlinearity=args.nonlinearity, init_whh=args.init_whh,
+            scale_whh=scale, **options))
+    return results
+
+
 def chart_title(args, names):
     """What the chart shows: the quantity, where the loss is, the LSTM's forget-gate
     bias (the line names say the other settings). No claim that the lines do not
     show: the forget-gate advice lives in --help."""
     lines = [f"||dL/dh_t|| at initialisation, loss on the last of {args.steps} steps"]
+    if "LSTM" in names:
+        lines.append(forget_bias_note(args.forget_bias))
+    return "\n".join(lines)
+
+
+def connectivity_title(args, names):
+    """What the heatmaps show: the quantity, the readout, the LSTM's forget-gate bias."""
+    lines = [f"||d y_t / d x_s|| at initialisation, y_t = v . h_t (v: a fixed random "
+             f"readout), {args.steps} steps"]
     if "LSTM" in names:
         lines.append(forget_bias_note(args.forget_bias))
     return "\n".join(lines)

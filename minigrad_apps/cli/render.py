@@ -15,23 +15,45 @@ def register(subparsers):
     parser.add_argument("model", choices=MODEL_NAMES, help="which model")
     parser.add_argument("--steps", type=int_in(1, RENDER_MAX_STEPS), required=True,
                         help=f"sequence length (1 to {RENDER_MAX_STEPS})")
-    parser.add_argument("--hidden", type=int_in(1, RENDER_MAX_HIDDEN), default=4,
-                        help=f"hidden size (1 to {RENDER_MAX_HIDDEN}, default: 4)")
-    parser.add_argument("--layers", type=int_in(1, RENDER_MAX_LAYERS), default=1,
-                        help=f"stacked layers (1 to {RENDER_MAX_LAYERS}, default: 1)")
-    parser.add_argument("--bidirectional", action="store_true",
-                        help="run the sequence both ways (rnn, lstm, gru)")
+    add_model_options(parser)
     parser.add_argument("--detail", choices=("ops", "cells", "layers"), default="cells",
                         help="one node per op, per cell and time step, or per layer "
                              "(default: cells)")
     parser.add_argument("--highlight", metavar="PARAM",
                         help="a parameter name (e.g. weight_hh_l0): draw its paths to the loss")
     parser.add_argument("--backward", action="store_true", help="draw the backward pass")
+    parser.add_argument("--loss-on", choices=("last", "all"), default=None,
+                        help="the loss reads the output of the last step only, or of every "
+                             "step (default: last with --highlight, where the paths then "
+                             "show the gradient fading towards early steps; else all)")
+    parser.add_argument("--width", type=page_width, default=1200, metavar="POINTS",
+                        help="page width in points: a longer unroll wraps onto more rows "
+                             "(default: 1200; 0: one long strip)")
     parser.add_argument("--max-nodes", type=int_in(10, RENDER_MAX_NODES), default=None,
                         help="fold the middle time steps of larger graphs into one node "
                              f"(10 to {RENDER_MAX_NODES})")
     parser.add_argument("--out", required=True, help="output file: .svg, .png or .pdf")
     parser.set_defaults(func=run)
+
+
+def add_model_options(parser):
+    """The options of a demonstration model's size: --hidden, --layers, --bidirectional."""
+    parser.add_argument("--hidden", type=int_in(1, RENDER_MAX_HIDDEN), default=4,
+                        help=f"hidden size (1 to {RENDER_MAX_HIDDEN}, default: 4)")
+    parser.add_argument("--layers", type=int_in(1, RENDER_MAX_LAYERS), default=1,
+                        help=f"stacked layers (1 to {RENDER_MAX_LAYERS}, default: 1)")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="run the sequence both ways (rnn, lstm, gru)")
+
+
+def page_width(text):
+    """An argparse `type`: 0 (one long strip) or a page width of at least 200 points."""
+    import argparse
+    value = int_in(0)(text)
+    if 0 < value < 200:
+        raise argparse.ArgumentTypeError(f"must be 0 (one long strip) or at least 200, got "
+                                         f"{value}")
+    return value
 
 
 def report_cannot_write(command, path, exc):
@@ -46,7 +68,7 @@ def output_format(path):
     return extension
 
 
-def full_param_name(holder, short):
+def full_param_name(holder, short, option="--highlight"):
     """'weight_hh_l0' -> 'lstm.weight_hh_l0', 'weight_yh' -> 'jordan.cell.weight_yh': the
     full dotted name, or any tail of it that names one parameter only."""
     names = [name for name, _ in holder.named_parameters()]
@@ -55,9 +77,9 @@ def full_param_name(holder, short):
         return matches[0]
     shown = ", ".join(n.split(".", 1)[-1] for n in names)
     if matches:
-        raise ValueError(f"--highlight: {short!r} names {len(matches)} parameters "
+        raise ValueError(f"{option}: {short!r} names {len(matches)} parameters "
                          f"({', '.join(matches)}); give more of the name. Choose from {shown}")
-    raise ValueError(f"--highlight: no parameter {short!r}; choose from {shown}")
+    raise ValueError(f"{option}: no parameter {short!r}; choose from {shown}")
 
 
 def write(dot, path):
@@ -65,7 +87,7 @@ def write(dot, path):
     the RenderError's advice if dot fails on the graph."""
     import graphviz
 
-    from minigrad.graph.render_drawing import RenderError
+    from minigrad.viz.drawing import RenderError
     try:
         data = dot.pipe(format=output_format(path))
     except graphviz.ExecutableNotFound:
@@ -86,18 +108,23 @@ def write(dot, path):
 
 def run(args):
     from ..demos import build
-    from minigrad.graph.render import DEFAULT_MAX_NODES, render
+    from minigrad.viz.fit import DEFAULT_MAX_NODES
+    from minigrad.viz.render import render
     try:
         output_format(args.out)
-        holder, loss = build(args.model, args.steps, args.hidden, args.layers, args.bidirectional)
+        loss_on = args.loss_on or ("last" if args.highlight else "all")
+        holder, loss = build(args.model, args.steps, args.hidden, args.layers, args.bidirectional,
+                             loss_on=loss_on)
         highlight = None if args.highlight is None else full_param_name(holder, args.highlight)
     except ValueError as exc:
         print(f"minigrad render: error: {exc}", file=sys.stderr)
         return 2
     dot = render(loss, detail=args.detail, highlight=highlight, backward=args.backward,
                  max_nodes=args.max_nodes or DEFAULT_MAX_NODES, modules=holder,
-                 title=f"{args.model} | {args.steps} steps | detail={args.detail}"
-                       + (f" | highlight {highlight}" if highlight else "")
+                 width=args.width or None,
+                 title=f"{args.model} | {args.steps} steps | detail={args.detail} | loss on "
+                       f"{'the last step' if loss_on == 'last' else 'every step'}"
+                       + (f" | paths from {highlight}" if highlight else "")
                        + (" | backward" if args.backward else ""))
     status = write(dot, args.out)
     if status == 0:

@@ -32,8 +32,10 @@ def add_arguments(parser):
     shown.add_argument("--quiet", action="store_const", const=False, dest="progress",
                        help="no progress bars (the default when stderr is not a terminal)")
     parser.add_argument("--out", default=None,
-                        help="directory for charts (adding: gradient norms; seq2seq: "
-                             "attention heatmaps)")
+                        help="directory for charts and records (adding: gradient norms "
+                             "and their flow over training; char_lm: gradient flow, hidden "
+                             "states and gates, memory, training a tanh RNN and a GRU "
+                             "beside the LSTM; seq2seq: attention heatmaps)")
     parser.set_defaults(func=run_command)
 
 

@@ -14,7 +14,8 @@ import numpy as np
 from minigrad import optim
 from minigrad.creation import tensor
 from minigrad.data import digit_sequences
-from minigrad.train import attention_heatmap, fit, sequence_cross_entropy
+from minigrad.train import fit, sequence_cross_entropy
+from minigrad.viz.attention_heatmap import attention_heatmap
 from .common import Results, seed_everything, timer
 
 BOS = 10  # digits are 0..9; the decoder's start token is 10

@@ -333,6 +333,48 @@ case("where", "comparison_condition", lambda x, y: mg.where(x > y, x, y * 2),
      *interleaved((2, 3), (3,)))
 
 
+# --------------------------------------------------------- fused recurrent layers
+def _recurrent_layer_case(kind, label, T=3, N=2, F=2, H=2, proj=0, reverse=False,
+                          lengths=None, nonlinearity="tanh"):
+    """One layer-direction as the composite op `recurrent_layer` (models/fused.py),
+    every weight and initial state an input: the fused VJP (gradcheck) and, under
+    create_graph, the unrolled decomposition (gradgradcheck)."""
+    import models
+    from models.fused import layer_states
+    options = {"nonlinearity": nonlinearity} if kind == "rnn" else \
+        {"proj_size": proj} if kind == "lstm" else {}
+    cell = models.cells.CELL_TYPES[kind](F, H, **options)
+    G, H_out = cell.gates, proj or H
+    names = ["x", "h0"] + (["c0"] if kind == "lstm" else []) + \
+        ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] + (["weight_hr"] if proj else [])
+    key = (kind, label)
+    arrays = [smooth((T, N, F), *key, 0), smooth((N, H_out), *key, 1)] + \
+        ([smooth((N, H), *key, 2)] if kind == "lstm" else []) + \
+        [smooth((G * H, F), *key, 3), smooth((G * H, H_out), *key, 4),
+         smooth((G * H,), *key, 5), smooth((G * H,), *key, 6)] + \
+        ([smooth((proj, H), *key, 7)] if proj else [])
+    mask = [True] * len(arrays)
+    if lengths is not None:
+        names.append("valid")
+        arrays.append(np.arange(T)[:, None, None] < np.asarray(lengths)[None, :, None])
+        mask.append(False)
+    if kind == "rnn" and nonlinearity == "relu":   # keep the pre-activations off 0
+        arrays[names.index("bias_ih")] = arrays[names.index("bias_ih")] + 2.0
+
+    def fn(*tensors):
+        return layer_states(*tensors, names=tuple(names), cell=cell, reverse=reverse,
+                            layer=0, first_step=0)
+    case("recurrent_layer", label, fn, *arrays, grad_mask=tuple(mask))
+
+
+_recurrent_layer_case("lstm", "lstm")
+_recurrent_layer_case("lstm", "lstm_projected_reverse_lengths", proj=1, reverse=True,
+                      lengths=[3, 2])
+_recurrent_layer_case("gru", "gru_lengths", lengths=[2, 3])
+_recurrent_layer_case("rnn", "rnn_tanh_reverse", reverse=True)
+_recurrent_layer_case("rnn", "rnn_relu", nonlinearity="relu")
+
+
 def _ints(x):
     return x.astype(np.int64)
 

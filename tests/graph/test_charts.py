@@ -13,6 +13,9 @@ from matplotlib.figure import Figure
 
 from minigrad.viz.charts import gradient_norm_chart, per_step_contribution_chart
 from minigrad.viz.attention_heatmap import attention_heatmap
+from minigrad.viz.connectivity_heatmap import connectivity_heatmap
+from minigrad.viz.gradient_flow_chart import gradient_flow_chart
+from minigrad.viz.state_heatmap import gate_saturation_chart, hidden_state_heatmap
 from minigrad_apps.vanishing import vanishing_gradient_comparison
 from tests.reference.numpy_recurrent import recurrent_backward, recurrent_forward
 
@@ -122,11 +125,28 @@ def test_per_step_contribution_chart_linear_axis_on_request(tmp_path):
     np.testing.assert_allclose(heights / norms, heights[0] / norms[0], rtol=1e-4)
 
 
+def small_flow():
+    import minigrad as mg
+    flow = mg.bptt.GradientFlow("rnn.weight_hh_l0")
+    for u in (0, 5, 9):
+        flow.append(u, [0.0, 0.1 * (u + 1), 1.0], [1e-3, 0.1, 1.0], 1.0 / (u + 1))
+    return flow
+
+
 CHARTS = {
     "norms": lambda path: gradient_norm_chart({"rnn": [1.0, 0.1, 0.01]}, path, title="t"),
     "terms": lambda path: per_step_contribution_chart(np.ones((3, 2)), path, title="t"),
     "attention": lambda path: attention_heatmap(np.eye(3), path=path, title="t"),
+    "connectivity": lambda path: connectivity_heatmap(np.tril(np.ones((3, 3))), path),
+    "flow": lambda path: gradient_flow_chart(small_flow(), path),
+    "states": lambda path: hidden_state_heatmap({"h": np.zeros((3, 2)), "f": np.ones((3, 2))},
+                                                "ab\n", path),
+    "saturation": lambda path: gate_saturation_chart({"f": ([0.1, 0.0], [0.5, 0.9])}, path),
 }
+NAMES = {"norms": "gradient_norm_chart", "terms": "per_step_contribution_chart",
+         "attention": "attention_heatmap", "connectivity": "connectivity_heatmap",
+         "flow": "gradient_flow_chart", "states": "hidden_state_heatmap",
+         "saturation": "gate_saturation_chart"}
 
 
 @pytest.mark.parametrize("chart", CHARTS)
@@ -151,8 +171,7 @@ def test_charts_write_the_format_of_the_extension_the_same_bytes_each_time(tmp_p
 
 @pytest.mark.parametrize("chart", CHARTS)
 def test_charts_refuse_another_extension_and_write_nothing_without_a_path(tmp_path, chart):
-    name = {"norms": "gradient_norm_chart", "terms": "per_step_contribution_chart",
-            "attention": "attention_heatmap"}[chart]
+    name = NAMES[chart]
     with pytest.raises(ValueError, match=rf"^{name}: cannot write '.*x.jpg': the format comes "
                                          r"from the file's extension, which must be one of "
                                          r"\.svg, \.png, \.pdf \(got '\.jpg'\)"):
@@ -176,14 +195,6 @@ def test_charts_leave_matplotlibs_backend_and_pyplot_alone(tmp_path):
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["svg", "0"]
-
-
-def test_the_old_import_paths_still_work():
-    from minigrad.graph import charts
-    from minigrad.train import attention_heatmap as from_train
-    assert charts.gradient_norm_chart is gradient_norm_chart
-    assert charts.per_step_contribution_chart is per_step_contribution_chart
-    assert from_train is attention_heatmap
 
 
 def reference_hidden_grad_norms(mode, params, xs, v):
@@ -269,3 +280,135 @@ def test_a_long_title_folds_within_the_figure(chart):
     box = fig.axes[0].title.get_window_extent(canvas.get_renderer())
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width
     assert box.height > 1.5 * fig.axes[0].xaxis.label.get_window_extent().height  # two lines
+
+
+def tick_texts(axis):
+    return [t.get_text() for t in axis.get_ticklabels()]
+
+
+def test_connectivity_heatmap_draws_the_matrices_on_one_log_scale_with_zeros_apart(tmp_path):
+    from matplotlib.colors import LogNorm
+    rnn = np.tril(10.0 ** -np.subtract.outer(np.arange(5), np.arange(5)).astype(float))
+    gru = np.tril(np.full((5, 5), 0.5)) + np.triu(np.full((5, 5), 1e-9), 1)
+    path = tmp_path / "c.svg"
+    fig = connectivity_heatmap({"RNN": rnn, "bidirectional GRU": gru}, path, title="memory")
+    panels = fig.axes[:2]
+    assert [ax.get_title() for ax in panels] == ["RNN", "bidirectional GRU"]
+    for ax, matrix in zip(panels, (rnn, gru)):
+        drawn = ax.images[0].get_array()
+        np.testing.assert_array_equal(drawn.filled(0.0), matrix)
+        np.testing.assert_array_equal(drawn.mask, matrix == 0)   # exact zeros: the grey
+    norms = {id(ax.images[0].norm) for ax in panels}
+    norm = panels[0].images[0].norm
+    assert len(norms) == 1 and isinstance(norm, LogNorm)          # one shared log scale
+    assert norm.vmax == 1.0 and norm.vmin == pytest.approx(1e-6)  # six decades, no more
+    assert fig.axes[2].get_ylabel() == "||d y_t / d x_s||"         # the colour bar
+    assert fig.legends and fig.legends[0].get_texts()[0].get_text().startswith("exactly 0")
+    texts = "".join(t.text or "" for t in ET.parse(path).getroot().iter(f"{SVG}text"))
+    assert "memory" in texts and "bidirectional GRU" in texts
+    ids = sorted(e.get("id") for e in ET.parse(path).getroot().iter()
+                 if (e.get("id") or "").startswith("connectivity-"))
+    assert ids == ["connectivity-0", "connectivity-1"]        # one image per panel
+
+
+def test_connectivity_heatmap_rows_relative_and_characters_as_labels():
+    matrix = np.tril(np.arange(1.0, 17.0).reshape(4, 4))
+    fig = connectivity_heatmap(matrix, relative=True, input_labels="a b\n"[:4],
+                               output_labels=" b\nc")
+    (ax, bar) = fig.axes
+    np.testing.assert_allclose(ax.images[0].get_array().filled(0.0),
+                               matrix / matrix.max(axis=1, keepdims=True))
+    assert tick_texts(ax.xaxis) == ["a", "\u2423", "b", "\u21b5"]
+    assert tick_texts(ax.yaxis) == ["\u2423", "b", "\u21b5", "c"]
+    assert bar.get_ylabel() == "relative to the row's largest"
+    assert fig.legends                         # the zero triangle is named
+    assert not connectivity_heatmap(np.ones((2, 2))).legends   # no zeros, no legend
+
+
+@pytest.mark.parametrize("matrices, message", [
+    (np.array([[1.0, np.nan]]), r"connectivity_heatmap: the matrix holds 1 value\(s\) that "
+                                r"are not finite norms >= 0 \(first at index \(0, 1\): nan\)"),
+    (np.array([[1.0, -2.0]]), r"not finite norms >= 0 \(first at index \(0, 1\): -2.0\)"),
+    ({"a": np.ones((2, 2)), "b": np.ones((3, 3))}, r"the matrices have different shapes"),
+    (np.ones((2, 2, 3)), r"has shape \(2, 2, 3\), expected \(T_out, T_in\)")])
+def test_connectivity_heatmap_refuses_what_it_cannot_draw(matrices, message):
+    with pytest.raises(ValueError, match=message):
+        connectivity_heatmap(matrices)
+
+
+def test_a_panel_entirely_below_the_shared_scale_says_how_large_its_values_are():
+    rnn = np.tril(np.full((3, 3), 1e-12))       # far below the GRU's six decades
+    gru = np.tril(np.ones((3, 3)))
+    fig = connectivity_heatmap({"RNN": rnn, "GRU": gru})
+    notes = [[t.get_text() for t in ax.texts] for ax in fig.axes[:2]]
+    assert notes[0] == ["every value below the colour scale\n(largest 1.0e-12)"]
+    assert notes[1] == []                        # the GRU panel's colours say it
+
+
+def test_a_legend_names_the_zeros_of_a_causal_matrix():
+    fig = connectivity_heatmap(np.tril(np.ones((3, 3))))
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "exactly 0: y_t does not depend on x_s"]
+    with pytest.raises(ValueError, match="3 input_labels for 2 columns"):
+        connectivity_heatmap(np.ones((2, 2)), input_labels="abc")
+
+
+def test_gradient_flow_chart_rows_are_the_records_relative_to_their_largest():
+    flow = small_flow()
+    fig = gradient_flow_chart(flow)
+    terms, hidden, loss = fig.axes[:3]
+    np.testing.assert_allclose(terms.images[0].get_array().filled(0.0),
+                               flow.contributions / flow.contributions.max(axis=1)[:, None])
+    assert terms.images[0].get_array().mask[:, 0].all()       # W_hh's term at t = 0 is 0
+    np.testing.assert_allclose(hidden.images[0].get_array(), flow.hidden)   # max already 1
+    np.testing.assert_allclose(loss.lines[0].get_xdata(), flow.loss)
+    np.testing.assert_array_equal(loss.lines[0].get_ydata(), [0, 1, 2])
+    assert tick_texts(terms.yaxis) == ["0", "5", "9"]
+    assert terms.get_title() == "||term_t of dL/d rnn.weight_hh_l0||"
+    assert hidden.get_title() == "||dL/dh_t||"
+    absolute = gradient_flow_chart(flow, relative=False)
+    np.testing.assert_allclose(absolute.axes[0].images[0].get_array().filled(0.0),
+                               flow.contributions)
+    with pytest.raises(ValueError, match="the record is empty"):
+        import minigrad as mg
+        gradient_flow_chart(mg.bptt.GradientFlow("w"))
+
+
+def test_hidden_state_heatmap_rows_are_the_chosen_units_columns_the_characters():
+    rng = np.random.default_rng(0)
+    values = {"h": np.tanh(rng.normal(size=(5, 2, 6))), "c": rng.normal(size=(5, 2, 6)) * 3,
+              "f": rng.random((5, 2, 6))}
+    fig = hidden_state_heatmap(values, "to be", units=[4, 1], sequence=1)
+    panels = fig.axes[:3]
+    assert [ax.get_title(loc="left") for ax in panels] == ["hidden state h", "cell state c",
+                                                          "forget gate f"]
+    for ax, name in zip(panels, values):
+        np.testing.assert_array_equal(ax.images[0].get_array(), values[name][:, 1, [4, 1]].T)
+        assert tick_texts(ax.xaxis) == ["t", "o", "\u2423", "b", "e"]
+        assert tick_texts(ax.yaxis) == ["4", "1"]
+    assert panels[0].images[0].get_clim() == (-1.0, 1.0)
+    assert panels[2].images[0].get_clim() == (0.0, 1.0)
+    limit = np.abs(values["c"][:, 1, [4, 1]]).max()
+    assert panels[1].images[0].get_clim() == (-limit, limit)
+    # by default: the most variable units of h
+    default = hidden_state_heatmap(values, "to be", names=["h"])
+    spread = values["h"][:, 0].var(axis=0)
+    assert [int(t) for t in tick_texts(default.axes[0].yaxis)] == \
+        list(np.argsort(-spread, kind="stable"))
+    with pytest.raises(ValueError, match="4 characters for 5 steps"):
+        hidden_state_heatmap(values, "to b")
+    with pytest.raises(ValueError, match=r"units must be unit indices in \[0, 6\)"):
+        hidden_state_heatmap(values, "to be", units=[6])
+    with pytest.raises(ValueError, match="no values named 'o'"):
+        hidden_state_heatmap(values, "to be", names=["o"])
+
+
+def test_gate_saturation_chart_has_one_dot_per_unit():
+    saturation = {"i": (np.array([0.1, 0.0]), np.array([0.5, 0.9])),
+                  "f": (np.array([0.7, 0.2]), np.array([0.0, 0.3]))}
+    fig = gate_saturation_chart(saturation)
+    for ax, (closed, opened) in zip(fig.axes, saturation.values()):
+        np.testing.assert_array_equal(ax.collections[0].get_offsets(),
+                                      np.stack([closed, opened], axis=1))
+    assert [ax.get_title() for ax in fig.axes] == ["input gate i", "forget gate f"]
+    assert fig.axes[0].get_xlabel() == "fraction of steps < 0.1 (closed)"

@@ -3,7 +3,6 @@
 Reference: networkx.all_simple_edge_paths on the traced graph, with the products of
 local derivatives taken along each of its paths, independently of paths.py's walk."""
 import math
-import time
 
 import networkx as nx
 import pytest
@@ -85,18 +84,15 @@ def test_too_many_paths_are_counted_and_refused_before_any_is_listed(monkeypatch
         mg.bptt.enumerate_paths(y, x)
 
 
-def test_a_long_chain_is_counted_and_listed_in_time_linear_per_path():
-    # w shared by T = 1,000 steps: T paths of up to 3T + 1 nodes. By hand: 0.5 s
-    # (networkx.all_simple_edge_paths: 133 s, O(T^2) per path).
+def test_a_long_chain_is_counted_and_listed():
+    # w shared by T = 1,000 steps: T paths of up to 3T + 1 nodes (the time: benchmarks/
+    # bench_scaling.py; networkx.all_simple_edge_paths took 133 s here, O(T^2) per path)
     T = 1_000
     w = mg.tensor(0.6, requires_grad=True, dtype=mg.float64)
     h = mg.tensor(0.0, dtype=mg.float64)
     for t in range(T):
         h = (w * h + 0.01 * t).tanh()
-    start = time.perf_counter()
     found = mg.bptt.enumerate_paths(h, w)
-    elapsed = time.perf_counter() - start
     assert sorted(len(nodes) for nodes, _ in found) == list(range(4, 3 * T + 2, 3))
     (full,) = mg.grad(h, w)
     assert sum(p for _, p in found) == pytest.approx(full.item(), rel=1e-10)
-    assert elapsed < 20, f"enumerate_paths took {elapsed:.1f} s"

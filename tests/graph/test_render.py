@@ -1,12 +1,22 @@
-"""mg.render: structure of the SVG that Graphviz produces (parsed with xml.etree)."""
+"""mg.render, the entry point: what it draws, from which data, and its arguments.
+
+The SVG that Graphviz produces is parsed with xml.etree; the plan (minigrad/viz/plan.py)
+is read through `picture`, the stages of `render` before the emitter.
+"""
+import math
 import re
 import xml.etree.ElementTree as ET
 
 import networkx as nx
+import numpy as np
 import pytest
 
 import minigrad as mg
 import models
+from minigrad.viz import fit, style
+from minigrad.viz.drawing import RenderError
+from minigrad.viz.legend import legend_entries
+from minigrad.viz.render import picture
 from minigrad_apps.demos import build
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -24,12 +34,12 @@ def title(g):
     return g.find(f"{SVG}title").text
 
 
-def time_clusters(root):
-    return sorted(title(g) for g in groups(root, "cluster") if re.fullmatch(r"cluster_t\d+", title(g)))
-
-
 def texts(g):
     return " ".join(t.text or "" for t in g.iter(f"{SVG}text"))
+
+
+def plan_of(loss, **options):
+    return picture(loss, **options)[0]
 
 
 def scalar_rnn():
@@ -43,91 +53,153 @@ def scalar_rnn():
     return -((o * w_o).sigmoid().log()), w_i, w_h
 
 
-def test_one_cluster_per_time_step_and_weights_once():
-    holder, loss = build("rnn", 4)
+# --------------------------------------------------------- what is drawn
+def test_every_lstm_node_says_what_it_is_with_its_step():
+    holder, loss = build("lstm", 3)
     root = parse(mg.render(loss, detail="ops", modules=holder))
-    assert time_clusters(root) == [f"cluster_t{t}" for t in range(4)]
-    weight_nodes = [g for g in groups(root, "node") if "weight_hh_l0" in texts(g)]
-    assert len(weight_nodes) == 1
+    nodes = groups(root, "node")
+    by_class = {}
+    for g in nodes:
+        by_class.setdefault(g.get("class").split()[1], []).append(texts(g).split()[0])
+    # one box per step holds i, f, g, o, c and h of that step, named and numbered
+    assert sorted(n for n in by_class["gate"]) == sorted(f"{g}_{t}" for g in "ifgo"
+                                                          for t in range(3))
+    assert sorted(by_class["state"]) == sorted(f"{s}_{t}" for s in "ch" for t in range(3))
+    assert sorted(by_class["initial_state"]) == ["c0", "h0"]
+    assert by_class["loss"] == ["loss"]
+    assert "x" in by_class["input"] and "lstm.weight_hh_l0" in by_class["parameter"]
+    for t in range(3):
+        (box,) = [c for c in groups(root, "cluster") if title(c) == f"cluster_t{t}_layer0_forward"]
+        assert texts(box).startswith(f"t = {t}")
 
 
-def drawn_edges_and_path(graph, root, source_tensor):
-    """(edges drawn in the SVG as (graph id, graph id, is_highlighted), the full graph as
-    networkx, source id, ids of nodes on a path from the source to the output)."""
-    dot_to_graph = {title(n): int(n.get("id")[4:]) for n in groups(root, "node")
-                    if (n.get("id") or "").startswith("node")}
-    full = nx.DiGraph((s, d) for s, d, _ in graph.edges)
-    source, out = graph.node_id(source_tensor), graph.outputs[0]
-    on_path = (nx.descendants(full, source) | {source}) & (nx.ancestors(full, out) | {out})
-    drawn = []
-    for edge in groups(root, "edge"):
-        tail, head = re.fullmatch(r"e_(v\d+)_(v\d+)", edge.get("id")).groups()
-        drawn.append((dot_to_graph[tail], dot_to_graph[head],
-                      "highlight" in edge.get("class").split()))
-    return drawn, full, source, on_path
+def test_gate_names_come_from_the_model_not_from_module_names():
+    """A module called lstm whose ops are sliced like gates, but that declares no gates:
+    no node is called a gate (the old renderer guessed them from the module's name)."""
+    class LSTM(mg.nn.Module):
+        def forward(self, x):
+            return (x[..., :2] * x[..., 2:4]).sum()
+
+    net = mg.nn.Module()
+    net.lstm = LSTM()
+    plan = plan_of(net.lstm(mg.randn(1, 8, requires_grad=True)))
+    assert {node.kind for node in plan.nodes.values()} == {"parameter", "op"}
+    assert not any("gate" in " ".join(node.lines) for node in plan.nodes.values())
 
 
+def test_labels_say_exponent_time_index_and_parameter_name():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    plan = plan_of((x ** 2).sum())
+    assert any(node.lines[0] == "pow 2" for node in plan.nodes.values())
+    holder, loss = build("rnn", 3)
+    lines = [node.lines for node in plan_of(loss, modules=holder).nodes.values()]
+    for t in range(3):
+        assert [line[0] for line in lines].count(f"[t={t}]") == 1
+    assert ["rnn.weight_hh_l0", "(4, 4)"] in lines
+    assert ["weight_hh_l0.T", "transpose (4, 4)"] in lines   # what it computes, by name
+
+
+def test_cells_view_labels_the_states_each_cell_hands_on():
+    holder, loss = build("lstm", 4)
+    root = parse(mg.render(loss, detail="cells", modules=holder))
+    recurrent = groups(root, "recurrent")
+    assert sorted(texts(g) for g in recurrent) == sorted(["h", "c"] * 3)
+    legend = texts(root)
+    assert "arrow labelled h: the hidden state h_t" in legend
+    assert "arrow labelled c: the cell state c_t" in legend
+
+
+# ------------------------------------------------------------- gradients
 def test_highlight_marks_exactly_the_edges_on_paths_to_the_loss():
     loss, w_i, w_h = scalar_rnn()
     graph = mg.trace(loss)
-    root = parse(mg.render(graph, highlight=w_i))
-    edges, g, source, on_path = drawn_edges_and_path(graph, root, w_i)
-    drawn = set()
-    for tail, head, highlighted in edges:
-        pair = (tail, head)
-        drawn.add(pair)
-        assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
-    expected = {(s, d) for s, d in g.edges if s in on_path and d in on_path}
-    assert expected <= drawn
-    # w_i is used once per step: three of its edges start the three paths
-    assert sum(1 for s, d in expected if s == source) == 3
-    assert all(s != graph.node_id(w_h) for s, d in expected)
-    legend = [n for n in groups(root, "node") if title(n) == "legend"]
-    assert legend and "1e" in texts(legend[0])
+    full = nx.DiGraph((s, d) for s, d, _ in graph.edges)
+    source, out = graph.node_id(w_i), graph.outputs[0]
+    on_path = (nx.descendants(full, source) | {source}) & (nx.ancestors(full, out) | {out})
+    plan = plan_of(graph, highlight=w_i)
+    for edge in plan.edges:
+        if edge.kind == "order":
+            continue
+        ends = [plan.nodes[edge.tail].members, plan.nodes[edge.head].members]
+        assert edge.highlighted == all(set(m) <= on_path for m in ends), ends
+    # w_i is read once per step: three highlighted edges leave its references
+    starts = [e for e in plan.edges if e.highlighted and plan.nodes[e.tail].reference
+              and plan.nodes[e.tail].members == [source]]
+    assert len(starts) == 3
+    assert not any(e.highlighted for e in plan.edges
+                   if graph.node_id(w_h) in plan.nodes[e.tail].members)
 
 
-def test_node_count_per_detail_level():
-    holder, loss = build("lstm", 5)
-    graph = mg.trace(loss, modules=holder)
-    cells = parse(mg.render(graph, detail="cells", max_nodes=1000))
-    cell_nodes = [g for g in groups(cells, "node") if re.search(r"lstm t=\d", texts(g))]
-    assert len(cell_nodes) == 5
-    layers = parse(mg.render(graph, detail="layers"))
-    assert len([g for g in groups(layers, "node") if "5 steps" in texts(g)]) == 1
-    assert time_clusters(layers) == []
-    ops = parse(mg.render(graph, detail="ops", max_nodes=1000))
-    op_ids = {f"node{n}" for n, a in graph.nodes.items() if a["kind"] == "op"}
-    assert op_ids <= {g.get("id") for g in groups(ops, "node")}
+def test_a_highlighted_edge_that_carries_zero_gradient_is_not_coloured_as_a_decade():
+    """loss reads only b = w * 3 of stack([w * 2, w * 3]): the edge from w * 2 into the
+    stack is on a path from w to the loss but carries exactly 0."""
+    w = mg.tensor(0.5, requires_grad=True, dtype=mg.float64)
+    a, b = w * 2.0, w * 3.0
+    graph = mg.trace(mg.stack([a, b])[1])
+    root = parse(mg.render(graph, highlight=w))
+    zero = groups(root, "zero-grad")   # w -> w * 2 and w * 2 -> stack carry exactly 0
+    assert len(zero) == 2
+    assert all(next(g.iter(f"{SVG}path")).get("stroke") not in style.PALETTE for g in zero)
+    lit = [g for g in groups(root, "highlight") if "zero-grad" not in g.get("class")]
+    assert lit and all(next(g.iter(f"{SVG}path")).get("stroke") in style.PALETTE for g in lit)
+    assert "dotted grey: on a path, carries exactly 0" in texts(root)
 
 
-def test_collapse_above_max_nodes_says_so():
-    holder, loss = build("lstm", 30)
-    dot = mg.render(loss, detail="ops", max_nodes=40, modules=holder)
-    root = parse(dot)
-    label = texts(root.find(f"{SVG}g"))
-    assert "ops grouped into cells" in dot.source and "middle steps" in dot.source
-    assert "collapsed" in label
-    gap = [g for g in groups(root, "node") if "steps collapsed" in texts(g)]
-    assert len(gap) == 1
-    assert 2 <= len(time_clusters(root)) < 30
-    drawn = [g for g in groups(root, "node") if not title(g).startswith(("bus", "legend"))]
-    assert len(drawn) <= 40  # bus taps (tiny points) do not count
+def test_backward_draws_the_forward_plan_with_every_arrow_reversed_and_touches_no_grad():
+    holder, loss = build("rnn", 3)
+    before = [p.grad for p in holder.parameters()]
+    # one strip each (labels with |grad| are wider: a page would wrap them elsewhere)
+    forward = plan_of(loss, modules=holder, detail="ops", width=None)
+    backward = plan_of(loss, modules=holder, detail="ops", backward=True, width=None)
+    assert [p.grad for p in holder.parameters()] == before
+    shown = [(e.tail, e.head, e.back) for e in forward.edges if e.kind != "order"]
+    assert [(e.tail, e.head, not e.back) for e in backward.edges if e.kind != "order"] == shown
+    assert any("|grad|" in " ".join(n.lines) for n in backward.nodes.values())
 
 
+def test_backward_graph_from_create_graph():
+    loss, w_i, _ = scalar_rnn()
+    (g,) = mg.grad(loss, w_i, create_graph=True)
+    root = parse(mg.render(g, backward=True))
+    grad_nodes = [n for n in groups(root, "node") if "grad of" in texts(n)]
+    assert len(grad_nodes) > 10
+    boxes = sorted(title(c) for c in groups(root, "cluster")
+                   if re.fullmatch(r"cluster_t\d+", title(c)))
+    assert boxes == ["cluster_t0", "cluster_t1", "cluster_t2"]
+
+
+def test_render_reads_only_the_captured_data():
+    """The entry point computes the gradients; nothing after it calls backward or reads a
+    tensor: a Graph whose tensors were released draws the same picture."""
+    holder, loss = build("lstm", 4, loss_on="last")
+    graph = mg.trace(loss, modules=holder).backward(retain_graph=True)
+    kept = mg.render(graph, highlight="lstm.weight_hh_l0", detail="cells").source
+    graph.release()
+    assert mg.render(graph, highlight="lstm.weight_hh_l0", detail="cells").source == kept
+    assert mg.render(graph, backward=True, detail="cells").pipe(format="svg")
+
+
+def test_a_released_graph_without_gradients_says_how_to_get_them():
+    holder, loss = build("rnn", 2)
+    graph = mg.trace(loss, modules=holder).release()
+    plan = plan_of(graph, backward=True)
+    assert any("Trace first" in note for note in plan.notes)
+
+
+# --------------------------------------------------------- steps, collapse
 def test_steps_window_keeps_only_those_steps():
     holder, loss = build("gru", 8)
-    dot = mg.render(loss, detail="cells", steps=slice(2, 5), modules=holder)
-    root = parse(dot)
-    assert time_clusters(root) == ["cluster_t2", "cluster_t3", "cluster_t4"]
-    assert "steps window" in dot.source
+    plan = plan_of(loss, detail="cells", steps=slice(2, 5), modules=holder)
+    boxes = [item.label for row in plan.rows for item in row.items if item.kind == "step"]
+    assert boxes == ["t = 2", "t = 3", "t = 4"]
+    assert any(note.startswith("steps window") for note in plan.notes)
 
 
 def test_steps_window_as_an_int_counts_from_the_end_like_an_index_and_ranges_work():
     holder, loss = build("gru", 6)
-    for steps, kept in ((-1, ["cluster_t5"]), (0, ["cluster_t0"]),
-                        (range(1, 3), ["cluster_t1", "cluster_t2"])):
-        dot = mg.render(loss, detail="cells", steps=steps, modules=holder)
-        assert time_clusters(parse(dot)) == kept, steps
+    for steps, kept in ((-1, ["t = 5"]), (0, ["t = 0"]), (range(1, 3), ["t = 1", "t = 2"])):
+        plan = plan_of(loss, detail="cells", steps=steps, modules=holder)
+        assert [i.label for r in plan.rows for i in r.items if i.kind == "step"] == kept
 
 
 def test_a_steps_window_that_selects_nothing_is_an_error():
@@ -139,237 +211,129 @@ def test_a_steps_window_that_selects_nothing_is_an_error():
         mg.render(loss, detail="cells", steps=6, modules=holder)
 
 
-def test_backward_of_the_forward_graph_runs_right_to_left_with_norms():
-    holder, loss = build("rnn", 3)
-    before = [p.grad for p in holder.parameters()]
-    dot = mg.render(loss, detail="ops", backward=True, modules=holder)
-    assert [p.grad for p in holder.parameters()] == before  # render touches no .grad
-    root = parse(dot)
-    assert "backward pass" in dot.source
-    assert all("dir=back" in line for line in dot.source.splitlines()
-               if "->" in line and "invis" not in line and "bus" not in line)
-    assert any("|grad|" in texts(g) for g in groups(root, "node"))
+def test_collapse_above_max_nodes_says_so():
+    holder, loss = build("lstm", 30)
+    plan = plan_of(loss, detail="ops", max_nodes=40, modules=holder)
+    notes = " ".join(plan.notes)
+    assert "ops grouped into cells" in notes and "middle steps" in notes
+    gaps = [n for n in plan.nodes.values() if n.kind == "gap"]
+    assert len(gaps) == 1 and gaps[0].lines[0].endswith("steps collapsed ...")
+    assert 2 <= sum(i.kind == "step" for r in plan.rows for i in r.items) < 30
+    assert len(plan.nodes) <= 40
 
 
-def test_backward_graph_from_create_graph():
-    loss, w_i, _ = scalar_rnn()
-    (g,) = mg.grad(loss, w_i, create_graph=True)
-    root = parse(mg.render(g, backward=True))
-    grad_nodes = [n for n in groups(root, "node") if "grad of" in texts(n)]
-    assert len(grad_nodes) > 10
-    assert time_clusters(root) == ["cluster_t0", "cluster_t1", "cluster_t2"]
+def test_a_picture_still_over_max_nodes_says_so():
+    lstm = models.LSTM(2, 3, num_layers=3, bidirectional=True)
+    out, _ = lstm(mg.randn(4, 1, 2))
+    plan = plan_of((out ** 2).sum(), detail="layers", max_nodes=10)
+    assert len(plan.nodes) > 10
+    assert any("more than max_nodes=10, nothing more could be grouped" in n for n in plan.notes)
 
 
-def test_bidirectional_reverse_cluster_and_arrows_point_left():
-    holder, loss = build("birnn", 4)
-    dot = mg.render(loss, detail="cells", modules=holder)
-    root = parse(dot)
-    names = [title(g) for g in groups(root, "cluster")]
-    assert "cluster_t2_layer0_reverse" in names and "cluster_t2_layer0_forward" in names
-    assert "dir=back" in dot.source  # reverse recurrence drawn against the layout
+@pytest.mark.parametrize("value, what", [(None, "None"), ("250", "'250'"), (float("nan"), "NaN"),
+                                         (2.5, "2.5"), (True, "True")])
+def test_max_nodes_of_the_wrong_type_is_a_clear_error(value, what):
+    holder, loss = build("rnn", 2)
+    with pytest.raises(TypeError,
+                       match=f"render: max_nodes must be an int .* got {re.escape(what)}"):
+        mg.render(loss, max_nodes=value)
+    with pytest.raises(ValueError, match="render: max_nodes must be at least 10, got 5"):
+        mg.render(loss, max_nodes=5)
 
 
+def test_no_max_nodes_hands_dot_a_graph_it_cannot_lay_out_quickly():
+    """max_nodes=100000 on a 2,000-step LSTM: lowered to the ceiling, and said so (dot
+    used to get 38k nodes and run past 200 s)."""
+    lstm = models.LSTM(1, 2)
+    out, _ = lstm(mg.randn(2000, 1, 1))
+    plan = plan_of(out[-1].sum(), max_nodes=100_000, modules=lstm)
+    assert len(plan.nodes) <= fit.NODE_CEILING
+    assert any(f"drawing at most {fit.NODE_CEILING} nodes" in n for n in plan.notes)
+
+
+def test_a_graph_that_cannot_be_grouped_below_the_ceiling_is_refused_with_advice():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(fit.NODE_CEILING + 10):   # no time steps, no modules: nothing to group
+        y = y.tanh()
+    with pytest.raises(RenderError, match="more than dot lays out in a few seconds"):
+        mg.render(y, max_nodes=100_000)
+
+
+# ------------------------------------------------------------- arguments
 def test_bad_arguments():
     loss, w_i, _ = scalar_rnn()
     with pytest.raises(ValueError, match="detail"):
         mg.render(loss, detail="gates")
     with pytest.raises(ValueError, match="not part of the graph"):
         mg.render(loss, highlight=mg.tensor(1.0, requires_grad=True))
+    with pytest.raises(ValueError, match="render: width must be None"):
+        mg.render(loss, width=float("inf"))
 
 
-def span(g, axis):
-    """(min, max) of x (axis 0) or y (axis 1) over the first path or polygon of a group."""
-    shape = g.find(f"{SVG}path")
-    if shape is None:
-        shape = g.find(f"{SVG}polygon")
-    points = re.findall(r"([-\d.]+),([-\d.]+)", shape.get("d") or shape.get("points"))
-    values = [float(p[axis]) for p in points]
-    return min(values), max(values)
+def test_the_drawing_writes_the_picture_and_no_dot_source(tmp_path):
+    loss, w_i, _ = scalar_rnn()
+    path = mg.render(loss, highlight=w_i).render(str(tmp_path / "scalar_rnn"), format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scalar_rnn.svg"]
+    assert path.endswith("scalar_rnn.svg")
+    ET.parse(path)
 
 
-def box(g):
-    return span(g, 1)
-
-
-def test_long_unroll_runs_level_from_left_to_right():
-    holder, loss = build("lstm", 20)
-    root = parse(mg.render(loss, detail="cells", modules=holder))
-    steps = {int(title(g)[9:]): box(g) for g in groups(root, "cluster")
-             if re.fullmatch(r"cluster_t\d+", title(g))}
-    assert sorted(steps) == list(range(20))
-    cells = [box(g) for g in groups(root, "node") if re.search(r"lstm t=\d+", texts(g))]
-    assert len(cells) == 20
-    centres = [(low + high) / 2 for low, high in cells]
-    assert max(centres) - min(centres) < 2.0, centres          # one horizontal row
-    bottoms = [high for _, high in steps.values()]
-    assert max(bottoms) - min(bottoms) < 5.0, steps
-    lefts = [float(re.findall(r"([-\d.]+),", g.find(f"{SVG}path").get("d")
-                              if g.find(f"{SVG}path") is not None else
-                              g.find(f"{SVG}polygon").get("points"))[0])
-             for g in sorted((g for g in groups(root, "cluster")
-                              if re.fullmatch(r"cluster_t\d+", title(g))),
-                             key=lambda g: int(title(g)[9:]))]
-    assert lefts == sorted(lefts)                                 # time runs left to right
-
-
-def test_whole_sequence_ops_are_drawn_once_outside_the_steps():
-    holder, loss = build("lstm", 8)
-    graph = mg.trace(loss, modules=holder)
-    root = parse(mg.render(graph, detail="ops", max_nodes=1000))
-    whole = {f"node{n}" for n, a in graph.nodes.items()
-             if a["kind"] == "op" and a["time_step"] is None and a["shape"][:1] == (8,)
-             and a["op"] in ("matmul", "add")}
-    assert len(whole) == 2   # x @ W_ih^T and + b, for all 8 steps at once
-    drawn = [g for g in groups(root, "node") if g.get("id") in whole]
-    assert len(drawn) == 2
-    # graphviz writes clusters and nodes flat, so compare positions: no whole-sequence
-    # node lies inside the box of any time step
-    for cluster in groups(root, "cluster"):
-        if re.fullmatch(r"cluster_t\d+.*", title(cluster)):
-            (left, right), (low, high) = span(cluster, 0), box(cluster)
-            for g in drawn:
-                x, y = sum(span(g, 0)) / 2, sum(box(g)) / 2
-                assert not (left <= x <= right and low <= y <= high), title(cluster)
-    band = [c for c in groups(root, "cluster") if title(c) == "cluster_sequence"]
-    assert band
-    # graphviz writes clusters flat, so look the nodes up by their position in the band box
-    low, high = box(band[0])
-    assert all(low <= sum(box(g)) / 2 <= high for g in drawn)
-
-
-def centre(g, axis):
-    low, high = span(g, axis)
-    return (low + high) / 2
-
-
-@pytest.mark.parametrize("model, steps, detail", [("birnn", 6, "cells"), ("birnn", 3, "cells"),
-                                                  ("bilstm", 3, "ops")])
-def test_bidirectional_forward_row_above_reverse_row_at_every_step(model, steps, detail):
-    holder, loss = build(model, steps)
-    root = parse(mg.render(loss, detail=detail, modules=holder, max_nodes=400))
-    boxes = {title(g): box(g) for g in groups(root, "cluster") if "_t" in title(g)}
-    for t in range(steps):
-        forward, reverse = boxes[f"cluster_t{t}_layer0_forward"], boxes[f"cluster_t{t}_layer0_reverse"]
-        assert forward[1] < reverse[0], (t, forward, reverse)   # SVG y grows downwards
-
-
-def test_bidirectional_reverse_recurrent_arrows_point_right_to_left():
-    holder, loss = build("birnn", 6)
-    root = parse(mg.render(loss, detail="cells", modules=holder))
-    cell = {}
-    for g in groups(root, "node"):
-        found = re.fullmatch(r"rnn t=(\d+)( \(reverse\))? .*", texts(g))
-        if found:
-            cell[title(g)] = (int(found.group(1)), bool(found.group(2)), centre(g, 0))
-    recurrent = {False: 0, True: 0}
-    for edge in groups(root, "edge"):
-        ends = re.fullmatch(r"(v\d+)->(v\d+)", title(edge))
-        if not ends or ends.group(1) not in cell or ends.group(2) not in cell:
-            continue
-        (t0, rev0, x0), (t1, rev1, x1) = cell[ends.group(1)], cell[ends.group(2)]
-        if rev0 != rev1 or abs(t0 - t1) != 1:
-            continue
-        head = edge.find(f"{SVG}polygon").get("points")  # the arrowhead
-        xs = [float(x) for x in re.findall(r"([-\d.]+),", head)]
-        tip = sum(xs) / len(xs)
-        later, earlier = (x0, x1) if t0 > t1 else (x1, x0)
-        assert earlier < later                         # time runs left to right
-        if rev0:   # h_t of the reverse direction is computed from h_{t+1}: arrow points left
-            assert abs(tip - earlier) < abs(tip - later), (t0, t1)
-        else:
-            assert abs(tip - later) < abs(tip - earlier), (t0, t1)
-        recurrent[rev0] += 1
-    assert recurrent == {False: 5, True: 5}
-
-
-def test_labels_say_exponent_time_index_gate_and_parameter_name():
-    x = mg.tensor([1.0, 2.0], requires_grad=True)
-    root = parse(mg.render((x ** 2).sum()))
-    assert any(texts(g).startswith("pow 2") for g in groups(root, "node"))
-    holder, loss = build("lstm", 3)
-    labels = [texts(g) for g in groups(parse(mg.render(loss, detail="ops", modules=holder)),
-                                      "node")]
-    for t in range(3):
-        assert sum(1 for text in labels if text.startswith(f"[t={t}]")) == 1
-    for gate, index in zip("ifgo", ("..., :4", "..., 4:8", "..., 8:12", "..., 12:")):
-        assert sum(1 for text in labels if text.startswith(f"[{index}] {gate} gate")) == 3
-    assert any(text.startswith("lstm.weight_hh_l0 (16, 4)") for text in labels)
-
-
-def test_highlight_in_a_create_graph_backward_graph():
-    """Paths from w_h to dL/dw_i: a drawn edge is highlighted exactly when both its ends
-    lie on such a path in the full graph (which may pass through undrawn forward ops)."""
-    loss, w_i, w_h = scalar_rnn()
-    (g,) = mg.grad(loss, w_i, create_graph=True)
-    graph = mg.trace(g)
-    root = parse(mg.render(graph, backward=True, highlight=w_h))
-    edges, _, source, on_path = drawn_edges_and_path(graph, root, w_h)
-    lit = set()
-    for tail, head, highlighted in edges:
-        pair = (tail, head)
-        assert highlighted == (pair[0] in on_path and pair[1] in on_path), pair
-        lit |= {pair} if highlighted else set()
-    assert any(s == source for s, _ in lit)           # w_h is read by gradient ops
-    assert all(graph.nodes[d]["grad_of"] is not None for _, d in lit)
-
-
-def test_a_highlighted_edge_that_carries_zero_gradient_is_not_coloured_as_a_decade():
-    """loss reads only b = w * 3 of stack([w * 2, w * 3]): the edge from w * 2 into the
-    stack is on a path from w to the loss but carries exactly 0, so it must not get
-    the colour of the smallest decade."""
-    w = mg.tensor(0.5, requires_grad=True, dtype=mg.float64)
-    a, b = w * 2.0, w * 3.0
-    stacked = mg.stack([a, b])
-    loss = stacked[1]
-    graph = mg.trace(loss)
-    graph.backward()
-    root = parse(mg.render(graph, highlight=w))
-    names = {int(g.get("id")[4:]): title(g) for g in groups(root, "node")
-             if (g.get("id") or "").startswith("node")}
-    stack = names[graph.node_id(stacked)]
-    edges = {edge.get("id"): edge for edge in groups(root, "edge")}
-    zero = edges[f"e_{names[graph.node_id(a)]}_{stack}"]
-    lit = edges[f"e_{names[graph.node_id(b)]}_{stack}"]
-    assert "highlight" in zero.get("class").split()
-    assert "zero-grad" in zero.get("class").split()
-    assert "zero-grad" not in lit.get("class").split()
-    palette = set(mg.graph.render_style.PALETTE)
-    zero_colour = next(zero.iter(f"{SVG}path")).get("stroke")
-    assert zero_colour not in palette, zero_colour
-    assert next(lit.iter(f"{SVG}path")).get("stroke") in palette
-    legend = [n for n in groups(root, "node") if title(n) == "legend"]
-    assert "0 (dotted grey)" in texts(legend[0])
-
-
-def test_choosing_the_shown_steps_reads_the_kept_steps_a_bounded_number_of_times(monkeypatch):
-    """Collapsing a long unrolled graph must stay linear in the number of steps: the
-    kept steps used to be turned into a set once per step (a 100,000-step chain took
-    five minutes to render)."""
-    import minigrad.graph.render as render_module
-
-    class CountingList(list):
-        reads = 0
-
-        def __iter__(self):
-            CountingList.reads += 1
-            return super().__iter__()
-
-    real = render_module.window_steps
-    monkeypatch.setattr(render_module, "window_steps",
-                        lambda steps, selection: CountingList(real(steps, selection)))
+def test_render_of_many_steps_stays_linear():
+    """Choosing the shown steps of a long unroll reads them a bounded number of times (a
+    100,000-step chain once took five minutes)."""
     w = mg.tensor(0.9, requires_grad=True)
     h = mg.tensor(0.0)
-    for t in range(300):
+    for t in range(3000):
         with mg.name_scope(f"t{t}"):
             h = (w * h + 0.1).tanh()
-    mg.render(h * h, highlight=w)
-    assert 0 < CountingList.reads < 20, CountingList.reads
+    plan = plan_of(h * h, highlight=w)
+    assert any("middle steps" in n for n in plan.notes)
+    assert math.isfinite(plan.width)
+    assert np.isfinite([e.grad_norm for e in plan.edges if e.grad_norm is not None]).all()
 
 
-def test_a_picture_still_over_max_nodes_says_so():
-    lstm = models.LSTM(2, 3, num_layers=3, bidirectional=True)
-    out, _ = lstm(mg.randn(4, 1, 2))
-    dot = mg.render((out ** 2).sum(), detail="layers", max_nodes=10)
-    drawn = len(parse(dot).findall(f".//{SVG}g[@class='node']"))
-    assert drawn > 10
-    assert "more than max_nodes=10, nothing more could be grouped" in dot.source
+# -------------------------------------------------------- after backward
+@pytest.mark.parametrize("detail", ["ops", "cells"])
+def test_after_backward_render_draws_the_structure(detail):
+    """`loss.backward(); mg.render(loss)`, as torchviz's make_dot after backward: the same
+    picture as before the backward, but for the values."""
+    holder, loss = build("lstm", 3)
+    before = plan_of(loss, detail=detail, modules=holder)
+    loss.backward()
+    after = plan_of(loss, detail=detail, modules=holder)
+    assert [n.lines[0] for n in after.nodes.values()] == [n.lines[0] for n in before.nodes.values()]
+    assert [(e.tail, e.head) for e in after.edges] == [(e.tail, e.head) for e in before.edges]
+    assert mg.render(loss, detail=detail, modules=holder).pipe(format="svg")
+
+
+@pytest.mark.parametrize("options", [{"highlight": "lstm.weight_hh_l0"}, {"backward": True}])
+def test_after_backward_the_gradient_views_say_how_to_get_magnitudes(options):
+    holder, loss = build("lstm", 3, loss_on="last")
+    loss.backward()
+    plan = plan_of(loss, detail="cells", modules=holder, **options)
+    (note,) = [n for n in plan.notes if "cannot be shown" in n]
+    assert "mg.trace(loss)" in note and "retain_graph=True" in note
+    assert all(e.grad_norm is None for e in plan.edges)
+    if "highlight" in options:   # the paths are drawn, without a colour scale
+        assert any(e.highlighted for e in plan.edges)
+        marks = [mark for mark, _, _ in legend_entries(plan, None, True)]
+        assert "path" in marks and "scale" not in marks
+
+
+# -------------------------------------------------------------- command line
+def test_cli_render_puts_the_loss_on_the_last_step_for_paths(tmp_path, capsys):
+    from minigrad_apps.cli import main
+    out = tmp_path / "paths.svg"
+    assert main(["render", "rnn", "--steps", "4", "--highlight", "weight_hh_l0",
+                 "--out", str(out)]) == 0
+    assert "loss on the last step | paths from rnn.weight_hh_l0" in out.read_text()
+    assert main(["render", "rnn", "--steps", "4", "--highlight", "weight_hh_l0",
+                 "--loss-on", "all", "--out", str(out)]) == 0
+    assert "loss on every step" in out.read_text()
+    assert main(["render", "lstm", "--steps", "12", "--width", "0", "--out", str(out)]) == 0
+    assert float(ET.parse(out).getroot().get("width").rstrip("pt")) > 1200   # one strip
+    with pytest.raises(SystemExit):
+        main(["render", "lstm", "--steps", "3", "--width", "50", "--out", str(out)])
+    assert "--width: must be 0 (one long strip) or at least 200, got 50" in \
+        capsys.readouterr().err

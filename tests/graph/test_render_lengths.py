@@ -28,9 +28,10 @@ def picture(options, T, lengths, **render_options):
     nodes = []
     for g in root.iter(f"{SVG}g"):
         name = g.find(f"{SVG}title").text if g.find(f"{SVG}title") is not None else ""
-        if g.get("class") == "node" and re.fullmatch(r"v\d+", name):  # not anchors, taps
+        if (g.get("class") or "").startswith("node") and re.fullmatch(r"[nrw]\d+", name):
             nodes.append((name, " ".join(t.text or "" for t in g.iter(f"{SVG}text"))))
-    label = " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text"))
+    label = " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text")
+                     if t.get("font-size") != "10.00")   # the title and notes, not the legend
     return nodes, label
 
 
@@ -70,9 +71,13 @@ def test_layers_view_with_lengths_has_no_node_per_step(options):
     assert len(padded) <= max_nodes or "collapsed" in label
 
 
-def test_ops_view_keeps_the_shared_mask_inside_its_step():
-    """At detail="ops" every graph node is drawn: one mask per step, inside the step."""
+def test_ops_view_names_the_padding_mask_in_each_step():
+    """At detail="ops" a padding mask, a boolean constant, is not a node of its own: the
+    op that reads it says so (where (mask, ...)), in each step and direction, and once
+    for the whole-sequence zeroing of the outputs."""
     T = 3
     nodes, label = picture(CONFIGS[0], T, [T, 1], detail="ops")
-    assert len(masks(nodes)) == T
+    assert masks(nodes) == []
+    selections = [text for _, text in nodes if "where (mask" in text]
+    assert len(selections) == 2 * T * 2 + 2   # h and c per step and direction, outputs
     assert "collapsed" not in label

@@ -263,8 +263,9 @@ def test_recurrent_dropout_mask_matches_unroll_with_the_same_mask(kind, nonlinea
     mask_np = (rng.random((N, H_out)) >= 0.4) / 0.6
     x = mg.tensor(x_np, requires_grad=True)
     state = [mg.tensor(s, requires_grad=True) for s in state_np]
-    outputs, final = unroll(cell, x, tuple(state), reverse=reverse,
-                            valid=valid_masks(lengths, T, N), recurrent_mask=mg.tensor(mask_np))
+    outputs, states = unroll(cell, x, tuple(state), reverse=reverse,
+                             valid=valid_masks(lengths, T, N), recurrent_mask=mg.tensor(mask_np))
+    final = states[0 if reverse else -1]
     out = mg.stack(outputs)
     A = rng.normal(size=out.shape)
     B = rng.normal(size=(N, sum(sizes)))

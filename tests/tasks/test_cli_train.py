@@ -65,7 +65,7 @@ def test_out_for_a_task_that_writes_no_charts_says_so(tmp_path, capsys):
     assert cli_train.main(["forecasting", "--quick", "--epochs", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "forecasting writes no charts, so --out is not used" in err
-    assert "adding, seq2seq" in err and not out.exists()
+    assert "adding, char_lm, seq2seq" in err and not out.exists()
 
 
 def test_on_a_terminal_train_shows_one_bar_per_fit_counting_its_batches(monkeypatch):

@@ -96,3 +96,46 @@ def test_adding_report_writes_markdown_and_charts(tmp_path):
     for when in ("init", "trained"):
         svg = (tmp_path / f"adding_grad_norms_T6_{when}.svg").read_text()
         assert all(f'id="series-{k}"' in svg for k in range(4))
+
+
+def test_adding_records_the_gradient_flow_without_changing_the_run(tmp_path):
+    recorder = adding.gradient_flow_recorder(T=8, budget=30)
+    model, mse, updates, _ = adding.train_one("gru", T=8, clip=1.0, steps=30, seed=0,
+                                              stop_at=None, recorder=recorder)
+    plain, plain_mse, _, _ = adding.train_one("gru", T=8, clip=1.0, steps=30, seed=0,
+                                              stop_at=None)
+    assert mse == plain_mse
+    for a, b in zip(model.parameters(), plain.parameters()):
+        assert np.array_equal(a.data, b.data)
+    flow = recorder.flow
+    assert recorder.every == 1 and list(flow.updates) == list(range(31))
+    assert flow.hidden.shape == (31, 8) and flow.param == "rnn.weight_hh_l0"
+    # each record is hidden_state_grad_norms on the probe batch, at that point of training
+    np.testing.assert_allclose(flow.hidden[-1], adding.hidden_state_grad_norms(model, 8),
+                               rtol=1e-6)
+    rows = [dict(kind="gru", T=8, clip=1.0, mse=mse, updates=updates, budget=30, seconds=0.0,
+                 model=model, flow=flow)]
+    adding.write_report(rows, (8,), str(tmp_path), seed=0)
+    back = mg.bptt.GradientFlow.load(tmp_path / "adding_gradient_flow_T8_gru.npz")
+    np.testing.assert_array_equal(back.hidden, flow.hidden)
+    svg = (tmp_path / "adding_gradient_flow_T8_gru.svg").read_text()
+    assert 'id="flow-0"' in svg and 'id="flow-1"' in svg
+    assert "adding_gradient_flow_T8_gru.svg" in (tmp_path / "adding_results.md").read_text()
+
+
+def test_char_lm_out_writes_its_views_and_trains_the_lstm_as_without(tmp_path):
+    results = char_lm.run(quick=True, seed=0, progress=False, out_dir=str(tmp_path))
+    plain = char_lm.run(quick=True, seed=0, progress=False)
+    assert results.rows[0]["value"] == plain.rows[0]["value"]     # the probe changed nothing
+    assert results.sample == plain.sample
+    assert [r["model"].split()[0] for r in results.rows] == ["lstm", "rnn", "gru"]
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"char_lm_gradient_flow.npz", "char_lm_gradient_flow.svg",
+                     "char_lm_hidden_states.svg", "char_lm_gate_saturation.svg",
+                     "char_lm_connectivity.svg", "char_lm_memory.svg"}
+    flow = mg.bptt.GradientFlow.load(tmp_path / "char_lm_gradient_flow.npz")
+    assert flow.hidden.shape[1] == 96 and flow.updates[0] == 0
+    import xml.etree.ElementTree as ET
+    svg = ET.parse(tmp_path / "char_lm_hidden_states.svg").getroot()
+    ids = {e.get("id") for e in svg.iter()}
+    assert {"state-h", "state-c", "state-i", "state-f", "state-g", "state-o"} <= ids

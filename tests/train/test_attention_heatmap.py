@@ -3,7 +3,7 @@ import os
 import numpy as np
 import pytest
 
-from minigrad.train import attention_heatmap
+from minigrad.viz.attention_heatmap import attention_heatmap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,7 +34,7 @@ def test_the_heatmap_leaves_matplotlibs_backend_and_pyplot_alone(tmp_path):
         "matplotlib.use('svg')\n"
         "import matplotlib.pyplot as plt\n"
         "import numpy as np\n"
-        "from minigrad.train import attention_heatmap\n"
+        "from minigrad.viz.attention_heatmap import attention_heatmap\n"
         f"attention_heatmap(np.eye(3), path={str(tmp_path / 'a.svg')!r})\n"
         "print(matplotlib.get_backend(), len(plt.get_fignums()))\n")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,

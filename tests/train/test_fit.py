@@ -231,3 +231,86 @@ def test_bad_arguments_are_explained():
     with pytest.raises(ValueError, match="share"):
         fit(model, F.mse_loss, sgd, [(mg.randn(2, 5, 3), mg.randn(2, 4, 3))], tbptt=2,
             progress=False)
+
+
+class Log:
+    """A callback that writes down each call: (hook, epoch, update, loss, epochs in history,
+    a copy of the weight)."""
+
+    def __init__(self, weight_name="weight"):
+        self.calls, self.weight_name = [], weight_name
+
+    def _log(self, hook, run):
+        weight = dict(run.model.named_parameters())[self.weight_name].data.copy()
+        self.calls.append((hook, run.epoch, run.update, run.loss, len(run.history["loss"]),
+                           weight))
+
+    def on_fit_start(self, run):
+        self._log("start", run)
+
+    def on_update(self, run):
+        self._log("update", run)
+
+    def on_epoch_end(self, run):
+        self._log("epoch", run)
+
+    def on_fit_end(self, run):
+        self._log("end", run)
+
+
+def test_callbacks_are_called_at_the_start_after_each_update_each_epoch_and_the_end():
+    mg.manual_seed(0)
+    model = nn.Linear(3, 1)
+    batches = regression_data()                       # 4 batches
+    log = Log()
+    history = fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), batches,
+                  epochs=2, callbacks=[log], progress=False)
+    hooks = [c[0] for c in log.calls]
+    assert hooks == ["start"] + (["update"] * 4 + ["epoch"]) * 2 + ["end"]
+    assert [c[2] for c in log.calls if c[0] == "update"] == list(range(1, 9))
+    assert [c[1] for c in log.calls if c[0] == "update"] == [0] * 4 + [1] * 4
+    assert [c[4] for c in log.calls if c[0] == "epoch"] == [1, 2]   # the epoch is in history
+    assert log.calls[0][2:4] == (0, None)
+    # run.loss is the loss of the update just made, on the weights before it: replay it
+    mg.manual_seed(0)
+    replay = nn.Linear(3, 1)
+    sgd = optim.SGD(replay.parameters(), lr=0.1)
+    for (x, y), call in zip(batches * 2, [c for c in log.calls if c[0] == "update"]):
+        sgd.zero_grad()
+        loss = F.mse_loss(replay(x), y)
+        loss.backward()
+        sgd.step()
+        assert call[3] == loss.item()
+        np.testing.assert_array_equal(call[5], replay.weight.data)   # after the step
+    assert log.calls[-1][2] == 8 and history["epochs_run"] == 2
+
+
+def test_with_tbptt_a_callback_sees_one_update_per_chunk():
+    model = TinyLanguageModel()
+    x = mg.tensor(np.linspace(-1, 1, 20, dtype=np.float32).reshape(2, 10))
+    log = Log("w")
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), [(x, x * 0.5)], epochs=2,
+        tbptt=4, progress=False, callbacks=[log])
+    assert [c[2] for c in log.calls if c[0] == "update"] == list(range(1, 7))  # 3 chunks x 2
+    assert all(isinstance(c[3], float) for c in log.calls if c[0] == "update")
+
+
+def test_a_callback_may_have_only_some_hooks_and_a_callback_class_fills_the_rest():
+    from minigrad.train import Callback
+    seen = []
+
+    class OnlyUpdates:
+        def on_update(self, run):
+            seen.append(run.update)
+
+    class Counted(Callback):
+        def on_fit_end(self, run):
+            seen.append("end")
+    model = nn.Linear(3, 1)
+    fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), regression_data(), epochs=1,
+        callbacks=[OnlyUpdates(), Counted()], progress=False)
+    assert seen == [1, 2, 3, 4, "end"]
+    with pytest.raises(TypeError, match=r"fit: callback 1 \(object\) has none of the methods "
+                                        r"on_fit_start, on_update, on_epoch_end, on_fit_end"):
+        fit(model, F.mse_loss, optim.SGD(model.parameters(), lr=0.1), regression_data(),
+            callbacks=[OnlyUpdates(), object()], progress=False)

@@ -1,26 +1,25 @@
 """The `graphviz.Digraph` that `mg.render` returns, and what it says when `dot` fails.
 
-Graphviz's `dot` has layout bugs that a few graphs trigger ("trouble in init_rank",
-"triangulation failed"; e.g. in 2.43 a labelled `constraint=false` edge that lands
-on one rank between two clusters). The layout avoids the ones it knows of; for the
-rest, a failure of `dot` surfaces as a RenderError naming the picture and what to
-change, not as graphviz's CalledProcessError with dot's internal node names.
+`render(path, format=...)` writes the picture only: graphviz's `render` also leaves
+the DOT source next to it, which `Drawing` deletes (`cleanup=True`). A failure of
+`dot` surfaces as a RenderError naming the picture and what to change, not as
+graphviz's CalledProcessError with dot's internal node names.
 """
 import graphviz
 
 from ..errors import MinigradError
-from .render_collapse import DETAILS
 
 
 class RenderError(MinigradError, RuntimeError):
-    """Graphviz's `dot` could not lay out a graph drawn by `mg.render`."""
+    """Graphviz's `dot` could not lay out a graph drawn by `mg.render`, or the graph is
+    too large for it to lay out quickly."""
 
 
 class Drawing(graphviz.Digraph):
     """A `graphviz.Digraph` whose `pipe` and `render` (and so Jupyter's display)
-    raise RenderError when `dot` fails."""
+    raise RenderError when `dot` fails; `render` writes only the picture."""
 
-    what = "the graph"                 # set by `draw`, see `describe`
+    what = "the graph"                 # set by the emitter, see `failure`
     instead = "another detail level"
 
     def pipe(self, *args, **kwargs):
@@ -31,7 +30,10 @@ class Drawing(graphviz.Digraph):
             raise self.failure(exc) from exc
 
     def render(self, *args, **kwargs):
+        """graphviz's `render`, without leaving the DOT source file behind (pass
+        cleanup=False to keep it). Returns the picture's path."""
         kwargs.setdefault("quiet", True)
+        kwargs.setdefault("cleanup", True)
         try:
             return super().render(*args, **kwargs)
         except graphviz.CalledProcessError as exc:
@@ -55,14 +57,3 @@ class Drawing(graphviz.Digraph):
             f"  This is a dot layout bug that some graphs trigger; the same graph usually "
             f"renders at another detail level or number of steps: try {self.instead}, or "
             f"another steps= window (command line: --detail, --steps).")
-
-
-def describe(title, view):
-    """(what, instead) for the error message: the picture (title, detail level, size)
-    and the other detail levels to try."""
-    steps = len({n.time for n in view.nodes.values() if n.time is not None and n.kind != "gap"})
-    size = f"{len(view.nodes)} nodes"
-    if steps:
-        size = f"{steps} time step{'s' if steps > 1 else ''}, {size}"
-    what = f"{title!r} (detail={view.detail}, {size})"
-    return what, " or ".join(f"detail={d!r}" for d in DETAILS if d != view.detail)
