@@ -1,6 +1,7 @@
 """bench_engine's workloads on two checkouts of minigrad, in one process, interleaved.
 
     python -m benchmarks.ab_engine BEFORE [AFTER] [--rounds N] [--workloads op mlp rnn]
+                                   [--threads N]
 
 BEFORE and AFTER are repository roots (AFTER: this one), e.g. BEFORE a checkout of main
 made with `git worktree add /tmp/before main`. Each root's `minigrad` package is loaded
@@ -76,15 +77,20 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS),
                         help="op: x * y per op; mlp: the scalar MLP; rnn: min-char-rnn")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads for both copies (one process-wide pool)")
     args = parser.parse_args(argv)
     copies = {"before": load_minigrad(args.before, "minigrad_before"),
               "after": load_minigrad(args.after, "minigrad_after")}
+    if args.threads is not None:
+        copies["after"].set_num_threads(args.threads)
     runs = {"before": [], "after": []}
     for round_number in range(args.rounds):
         order = ("before", "after") if round_number % 2 == 0 else ("after", "before")
         for label in order + order[::-1]:
             runs[label].append(measure(copies[label], args.workloads))
-    print(f"before: {args.before}\nafter:  {args.after}\n"
+    print(f"before: {args.before}\nafter:  {args.after}\nBLAS threads: "
+          f"{copies['after'].get_num_threads()}\n"
           f"{args.rounds} rounds, each copy measured twice per round (A B B A); "
           f"median [min-max]")
     for workload in runs["before"][0]:

@@ -42,7 +42,7 @@ def lstm_cell_forward(gates, c_prev):
     return out
 
 
-def lstm_cell_vjp(g, out, gates, c_prev):
+def lstm_cell_vjp(g, out, wanted, gates, c_prev):
     i, f, gg, o, tanh_c = (out[k] for k in (I_ROW, F_ROW, G_ROW, O_ROW, TANH_C_ROW))
     d_tanh_c = g[TANH_C_ROW] + g[H_ROW] * o
     d_c = g[C_ROW] + d_tanh_c * (1 - tanh_c * tanh_c)
@@ -52,7 +52,7 @@ def lstm_cell_vjp(g, out, gates, c_prev):
     d_o = g[O_ROW] + g[H_ROW] * tanh_c
     d_gates = ops.concat(d_i * (i * (1 - i)), d_f * (f * (1 - f)), d_g * (1 - gg * gg),
                          d_o * (o * (1 - o)), axis=-1)
-    return d_gates, d_c * f
+    return d_gates, (d_c * f if wanted[1] else None)
 
 
 class FusedLSTMCell(LSTMCell):

@@ -230,13 +230,12 @@ def vjp_replay(model, raw, x, y):
     """minigrad's VJP calls of one backward, recorded once, then replayed without the
     engine: the numpy work (and the VJPs' own Python) that this choice of ops costs."""
     from minigrad.registry import PRIMITIVES
-    from minigrad.state import PER_THREAD
     layer, head_w, head_b = make_minigrad_model(raw, model)
     calls, saved = [], {}
 
     def recording(fn):
-        def call(*args, **attrs):
-            calls.append((fn, args, attrs, PER_THREAD.state.wants))
+        def call(*args, **attrs):   # a VJP's arguments include `wanted` (registry.py)
+            calls.append((fn, args, attrs))
             return fn(*args, **attrs)
         return call
 
@@ -251,11 +250,8 @@ def vjp_replay(model, raw, x, y):
             prim.vjp, prim.vjp_into = vjp, vjp_into
 
     def replay():
-        state = PER_THREAD.state
-        for fn, args, attrs, wants in calls:
-            state.wants = wants
+        for fn, args, attrs in calls:
             fn(*args, **attrs)
-        state.wants = ()
     return System(replay, None)
 
 

@@ -1,25 +1,29 @@
 """Reverse-mode differentiation: `backward` and `grad`.
 
-The backward pass, step by step:
-1. Walk the graph from the outputs (iteratively, never recursively) and list the
-   nodes that require grad in topological order (inputs before the ops using them).
-2. Seed the outputs' gradients, then visit the nodes from the outputs down. A
-   node's gradient is complete when it is visited, because every op that used it
-   came later in the order and has already contributed.
-3. At a node: run its hooks, keep its gradient if it is a leaf (accumulated into
-   `.grad`) or retains grad, then call its primitive's VJP and add each input's
-   share (reduced to the input's shape) to that input's pending gradient. The
-   pending entry of the node is dropped once used, so memory stays bounded.
-4. Unless `retain_graph`, every visited op node releases its inputs, which frees
-   the saved arrays; a second backward through it is an error. The node keeps a
-   value-free skeleton of its inputs (structure.py), so the graph can still be drawn.
+The backward pass (`run_backward`), step by step:
+1. Seed: each output gets its gradient (1 for a scalar loss) as its pending gradient.
+2. Visit the tensors that have a pending gradient, newest first. Every op that used a
+   tensor was created after it, so when a tensor is visited, every consumer has already
+   passed its share back: its gradient is complete. The order needs no sort of the
+   graph: a heap of creation numbers holds the op nodes still to visit, each entering
+   when its first gradient arrives. Leaves have no VJP to run: they wait outside the
+   heap (which stays small) and are visited last.
+3. At an op node: run its hooks, keep its gradient if it retains grad, and ask its
+   primitive's VJP for the gradients of the inputs that need one (`wanted`). Each is
+   reduced to its input's shape and dtype and added to that input's pending gradient.
+   The node's own entry was dropped when it was visited, so memory stays bounded.
+4. At a leaf: its gradient is added to `.grad`, once the whole pass has succeeded, so
+   that a failing backward (a freed graph, a hook raising) changes no `.grad`.
+5. Unless `retain_graph`, every visited op node releases its inputs, which frees the
+   saved arrays; a second backward through it is an error. The node keeps a value-free
+   skeleton of its inputs (structure.py), so the graph can still be drawn.
 
-VJPs are minigrad ops. Without `create_graph` they run under no_grad and build
-nothing; with it, the gradients are graph nodes that can be differentiated again.
+VJPs are minigrad ops. Without `create_graph` they run on numpy values with recording
+off, and compute at numpy speed; with it, they run on Tensors and the gradients are
+graph nodes that can be differentiated again.
 """
 from heapq import heapify, heappop, heappush
 from operator import attrgetter
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -28,7 +32,6 @@ from .composite import expand_all
 from .errors import AnomalyError, GraphFreedError
 from .ops.shape import sum_to
 from .ops.unary import cast
-from .registry import wants
 from .source import format_location
 from .state import PER_THREAD
 from .structure import FREED, free
@@ -85,76 +88,76 @@ def _seed(output, gradient):
 
 def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                  accumulate=True):
-    """The engine. Returns {creation number: grad Tensor} for the tensors in `capture`.
+    """The backward pass of the module docstring. Returns {creation number: gradient
+    Tensor} for the tensors in `capture`.
 
-    `capture` is None or a set of creation numbers (`tensor._seq`). With
-    `create_graph` the gradients are Tensors and VJPs record a graph. Without it
-    they are plain numpy arrays: the same VJP code then runs at numpy speed,
-    because a primitive called on arrays just computes (see `Primitive.__call__`).
+    Args:
+        outputs, seeds: the tensors to differentiate, and their gradients (Tensors).
+        retain_graph: keep the graph; else every op node visited is freed.
+        create_graph: gradients as Tensors that record a graph; else numpy values (the
+            same VJP code: a primitive called on arrays just computes, see
+            `Primitive.__call__`).
+        capture: None, or a set of creation numbers (`tensor._seq`) whose gradients
+            are returned; then only the nodes leading to them are visited.
+        accumulate: add the leaves' gradients to their `.grad` (False for `grad()`).
 
-    Order: the nodes waiting for their VJP sit in a heap keyed by creation number,
-    and the newest is visited first. Every op that uses a node was created after
-    it, so by then all of them have been visited and its gradient is complete.
-    Nodes enter the heap when their first gradient arrives, so the walk finds the
-    graph and orders it in one pass. Leaves have no VJP to run: they wait outside
-    the heap (which stays small) and are visited last.
+    Besides `capture`, two things may watch the pass: an observer
+    (`PER_THREAD.state.observer`, graph capture: told every node's gradient and every
+    edge's) and anomaly mode (every VJP's result checked). The common case has none
+    of the three, and the loop then pays one test of a local flag for each.
     """
+    state = PER_THREAD.state
     as_graph = bool(create_graph)
-    if as_graph or PER_THREAD.state.observer is not None or PER_THREAD.state.anomaly:
+    observer = state.observer
+    anomaly = state.anomaly
+    if as_graph or observer is not None or anomaly:
         # whoever watches or differentiates the gradients sees the unrolled graph
         expand_all(outputs)
-    needed = _nodes_leading_to(topological_order(outputs), capture) \
-        if capture is not None else None
-    pending = {}  # creation number -> gradient so far
-    waiting = {}  # creation number -> the tensor whose gradient that is
-    heap = []     # negated creation numbers of the tensors in `waiting` (ints compare fast)
-    # keys whose pending gradient is an array this pass allocated itself, so it can
-    # take further contributions in place (arrays from VJPs may alias others)
+    needed = None if capture is None else \
+        _nodes_leading_to(topological_order(outputs), capture)
+    watching = capture is not None or observer is not None
+    # A slice x[index] may add its gradient into x's pending array in place (vjp_into)
+    # instead of scattering it into zeros of x's shape: T slices of one tensor stay
+    # O(T). Not under create_graph (the gradient is a graph), nor for an observer that
+    # cannot take a slice's gradient for that edge (`takes_slice_gradients`; it has
+    # the norm of the full-size scatter). Anomaly mode needs no check there: the
+    # slice's gradient was checked where it was made.
+    in_place = not as_graph and (
+        observer is None or getattr(observer, "takes_slice_gradients", False))
+    # Under create_graph, the slices of one tensor leave their gradients here instead,
+    # and the tensor gets ONE op summing them when it is visited (vjp_gather):
+    # {creation number: {primitive: [(g, attrs), ...]}}
+    gathering = as_graph and observer is None
+    gathered = {}
+
+    pending = {}   # creation number -> the gradient so far of a tensor to visit
+    waiting = {}   # creation number -> that tensor
+    heap = []      # negated creation numbers of the op nodes waiting (ints compare fast)
+    # creation numbers whose pending gradient is an array this pass allocated itself,
+    # so that it can take further contributions in place (a VJP's arrays may alias)
     owned = set()
-    # slices add their gradient into their source's array in place (vjp_into); an
-    # observer then sees the slice's gradient for that edge (the same norm as the
-    # full-size scatter), which it must accept (`takes_slice_gradients`). Anomaly
-    # mode needs no check there: the slice's gradient was checked where it was made.
-    fast_in_place = not as_graph and (
-        PER_THREAD.state.observer is None
-        or getattr(PER_THREAD.state.observer, "takes_slice_gradients", False))
     for out, seed in zip(outputs, seeds):
         _deliver(pending, waiting, heap, owned, out, seed if as_graph else seed.data)
-    # under create_graph, nodes whose VJP can be gathered (slices) leave their
-    # gradient here per input: {creation number: {primitive: [(g, attrs), ...]}}
-    gathered = {}
-    gather_slices = as_graph and PER_THREAD.state.observer is None
     captured = {}
-    # (tensor, gradient) for the .grad fields, filled in only once the whole pass
-    # has succeeded: a failing backward (a freed graph, a hook raising) changes none
+    # (tensor, gradient, owned) for the .grad fields, filled in once the pass succeeded
     finished = []
-    state = PER_THREAD.state
-    saved = state.grad_enabled, state.backward_of, state.wants
+    pop, get = pending.pop, pending.get
+    ndarray = np.ndarray
+    saved = state.grad_enabled, state.backward_of
     state.grad_enabled = as_graph
-    observer = state.observer
-    # nothing to watch, capture or check: the loop skips those tests
-    plain = needed is None and capture is None and observer is None and not state.anomaly
     try:
-        if plain and not as_graph:
-            # the common case has a loop of its own; it visits every node, so the
-            # general loop below then finds nothing left to do
-            _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finished,
-                          state)
-        pop = pending.pop
         while heap or waiting:
-            if not heap:  # only leaves wait now, with their gradients complete
+            if not heap:  # only leaves wait now, their gradients complete
                 heap = [-key for key in waiting]
                 heapify(heap)
             key = -heappop(heap)
             node = waiting.pop(key)
             g = pop(key)
             if gathered and key in gathered:
-                for gathering, parts in gathered.pop(key).items():
-                    total = gathering.vjp_gather(parts, node)
-                    g = total if g is None else g + total
+                g = _add_gathered(g, gathered.pop(key), node)
             if node._hooks:
                 g = _run_hooks(node, g, as_graph)
-            if not plain:
+            if watching:
                 if needed is not None and key not in needed:
                     continue
                 if observer is not None:
@@ -162,7 +165,7 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
                 if capture is not None and key in capture:
                     captured[key] = _as_tensor(g)
             prim = node._prim
-            if prim is None:
+            if prim is None:  # a leaf
                 if accumulate:
                     finished.append((node, g, key in owned and not node._hooks))
                 continue
@@ -172,151 +175,117 @@ def run_backward(outputs, seeds, retain_graph, create_graph, capture=None,
             inputs = node._inputs
             if inputs is None or node._skeleton is FREED:
                 _inputs_of(node)  # raises: freed by an earlier backward
-            state.wants = inputs  # wants(i) reads inputs[i].requires_grad
+
+            # which inputs need a gradient: those that require grad (and, with
+            # `capture`, lead to a captured tensor)
             if needed is not None:
-                state.wants = [inp if inp._seq in needed else _NOT_WANTED for inp in inputs]
-                if not any(inp.requires_grad for inp in state.wants):
+                wanted = tuple([i.requires_grad and i._seq in needed for i in inputs])
+                if True not in wanted:
                     continue  # a captured node with nothing asked below: run and free nothing
-            if prim.vjp_gather is not None and gather_slices:
-                # e.g. x[t] under create_graph: keep (g, attrs); x's node gets one op
-                # summing all of them when it is visited
-                if wants(0):
-                    inp = inputs[0]
-                    gathered.setdefault(inp._seq, {}).setdefault(prim, []).append(
-                        (g, node._attrs))
-                    _wait_for(pending, waiting, heap, inp)
-                if not retain_graph:
-                    free(node)
-                continue
-            if prim.vjp_into is not None and fast_in_place:
-                # e.g. x[index]: add g into x's pending array in place instead of
-                # scattering it into zeros of x's shape (T slices of one tensor stay O(T))
-                if wants(0):
+            elif len(inputs) == 2:
+                wanted = (inputs[0].requires_grad, inputs[1].requires_grad)
+            else:
+                wanted = tuple([i.requires_grad for i in inputs])
+
+            if prim.vjp_into is not None and in_place:
+                if wanted[0]:   # x[index]: g added into x's pending array
+                    source = inputs[0]
                     if observer is not None:
-                        observer.on_edge(node, 0, inputs[0], _as_tensor(g))
-                    buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
+                        observer.on_edge(node, 0, source, _as_tensor(g))
+                    buffer = _owned_pending(pending, waiting, heap, owned, source)
                     prim.vjp_into(buffer, g, **node._attrs)
-                if not retain_graph:
-                    free(node)
-                continue
-            attrs = node._attrs
-            if as_graph:
-                state.backward_of = node
-                grads = prim.vjp(g, node, *inputs, **attrs)
-            elif attrs or len(inputs) != 2:
-                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **attrs)
-            else:  # most ops: spelled out, as a comprehension and ** cost more
-                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data)
-            if not plain and state.anomaly:
-                _check_finite_backward(node, grads)
-            position = -1
-            for inp, ig in zip(inputs, grads):
-                position += 1
-                if ig is None or not inp.requires_grad:
-                    continue
-                if not plain:
-                    if needed is not None and inp._seq not in needed:
-                        continue
-                data = inp.data
-                if ig.shape != data.shape:
-                    ig = sum_to(ig, data.shape)
-                if as_graph or ig.__class__ is np.ndarray:
-                    if ig.dtype is not data.dtype and ig.dtype != data.dtype:
-                        ig = cast(ig, dtype=data.dtype)
-                elif ig.__class__ is not data.__class__:
-                    # a numpy scalar: its class tells its dtype, and is cheaper to get
-                    ig = cast(ig, dtype=data.dtype)
+            elif gathering and prim.vjp_gather is not None:
+                if wanted[0]:   # x[t] under create_graph: g kept for x's one gathering op
+                    source = inputs[0]
+                    gathered.setdefault(source._seq, {}).setdefault(prim, []).append(
+                        (g, node._attrs))
+                    _wait_for(pending, waiting, heap, source)
+            else:
+                attrs = node._attrs
+                if as_graph:
+                    state.backward_of = node
+                    grads = prim.vjp(g, node, wanted, *inputs, **attrs)
+                elif attrs or len(inputs) != 2:
+                    grads = prim.vjp(g, node.data, wanted, *[i.data for i in inputs], **attrs)
+                else:  # most ops: spelled out, as a comprehension and ** cost more
+                    grads = prim.vjp(g, node.data, wanted, inputs[0].data, inputs[1].data)
+                if anomaly:
+                    _check_finite_backward(node, grads)
                 if observer is not None:
-                    observer.on_edge(node, position, inp, _as_tensor(ig))
-                _deliver(pending, waiting, heap, owned, inp, ig)
+                    grads = _tell_observer(observer, node, inputs, grads, wanted)
+                for inp, ig, wants_it in zip(inputs, grads, wanted):
+                    if ig is None or not wants_it:
+                        continue
+                    data = inp.data
+                    kind = ig.__class__
+                    if kind is not data.__class__ or kind is ndarray and (
+                            ig.shape != data.shape or ig.dtype is not data.dtype):
+                        ig = _conform(ig, data)
+                    # _deliver(pending, waiting, heap, owned, inp, ig), spelled out
+                    seq = inp._seq
+                    previous = get(seq)
+                    if previous is None:
+                        pending[seq] = ig
+                        if seq not in waiting:  # (a slice's source may wait already)
+                            waiting[seq] = inp
+                            if inp._prim is not None:
+                                heappush(heap, -seq)
+                    elif seq in owned:
+                        np.add(previous, ig, out=previous)
+                    else:
+                        total = previous + ig
+                        pending[seq] = total
+                        if total.__class__ is ndarray:
+                            owned.add(seq)
+
             if not retain_graph:
-                free(node)
+                # free(node), spelled out for the common case of a 0-d graph (the
+                # scalar engine): inputs that are numpy scalars are kept as they are
+                if node._skeleton is None:
+                    for inp in inputs:
+                        if inp.data.__class__ is ndarray:
+                            free(node)
+                            break
+                    else:
+                        node._skeleton = FREED
+                else:
+                    free(node)
     finally:
-        state.grad_enabled, state.backward_of, state.wants = saved
+        state.grad_enabled, state.backward_of = saved
     for tensor, g, g_is_owned in finished:
         _accumulate_grad(tensor, g, as_graph, g_is_owned)
     return captured
 
 
-def _numeric_pass(heap, waiting, pending, owned, retain_graph, accumulate, finished, state):
-    """run_backward's loop for the common case: gradients as numpy values, and nobody
-    watching (no observer, capture or anomaly check)."""
-    pop, get = pending.pop, pending.get
-    ndarray = np.ndarray
-    while heap:
-        key = -heappop(heap)
-        node = waiting.pop(key)
-        g = pop(key)
-        if node._hooks:
-            g = _run_hooks(node, g, False)
-        if node._retains_grad and accumulate:
-            finished.append((node, g, False))
-        inputs = node._inputs
-        if inputs is None or node._skeleton is FREED:
-            _inputs_of(node)  # raises: freed by an earlier backward
-        prim = node._prim
-        state.wants = inputs
-        if prim.vjp_into is not None:
-            if inputs[0].requires_grad:
-                buffer = _owned_pending(pending, waiting, heap, owned, inputs[0])
-                prim.vjp_into(buffer, g, **node._attrs)
-        else:
-            attrs = node._attrs
-            if attrs or len(inputs) != 2:
-                grads = prim.vjp(g, node.data, *[inp.data for inp in inputs], **attrs)
-            else:
-                grads = prim.vjp(g, node.data, inputs[0].data, inputs[1].data)
-            for inp, ig in zip(inputs, grads):
-                if ig is None or not inp.requires_grad:
-                    continue
-                data = inp.data
-                kind = ig.__class__
-                if kind is not data.__class__ or kind is ndarray and (
-                        ig.shape != data.shape or ig.dtype is not data.dtype):
-                    ig = _conform(ig, data)
-                # _deliver(pending, waiting, heap, owned, inp, ig), spelled out
-                key = inp._seq
-                previous = get(key)
-                if previous is None:
-                    pending[key] = ig
-                    waiting[key] = inp
-                    if inp._prim is not None:
-                        heappush(heap, -key)
-                elif key in owned:
-                    np.add(previous, ig, out=previous)
-                else:
-                    total = previous + ig
-                    pending[key] = total
-                    if total.__class__ is ndarray:
-                        owned.add(key)
-        if not retain_graph:
-            # free(node), spelled out for the common case of a 0-d graph (the scalar
-            # engine): inputs that are numpy scalars are kept as they are
-            if node._skeleton is None:
-                for inp in inputs:
-                    if inp.data.__class__ is ndarray:
-                        free(node)
-                        break
-                else:
-                    node._skeleton = FREED
-            else:
-                free(node)
-    for key in sorted(waiting, reverse=True):  # the leaves, their gradients complete
-        node = waiting.pop(key)
-        g = pop(key)
-        if node._hooks:
-            g = _run_hooks(node, g, False)
-        if accumulate:
-            finished.append((node, g, key in owned and not node._hooks))
-
-
 def _conform(g, data):
-    """g reduced to data's shape and cast to its dtype."""
+    """g reduced to data's shape (undoing broadcasting: the one place that does) and
+    cast to its dtype."""
     if g.shape != data.shape:
         g = sum_to(g, data.shape)
     if g.dtype != data.dtype:
         g = cast(g, dtype=data.dtype)
     return g
+
+
+def _add_gathered(g, parts_by_primitive, tensor):
+    """tensor's gradient g (None: none yet) plus the gradients its slices left for it
+    under create_graph: each primitive's parts summed by ONE op (`vjp_gather`)."""
+    for prim, parts in parts_by_primitive.items():
+        total = prim.vjp_gather(parts, tensor)
+        g = total if g is None else g + total
+    return g
+
+
+def _tell_observer(observer, node, inputs, grads, wanted):
+    """Tell the observer the gradient that each wanted input of node gets (reduced to
+    the input's shape and dtype); returns those gradients."""
+    told = []
+    for position, (inp, ig, wants_it) in enumerate(zip(inputs, grads, wanted)):
+        if ig is not None and wants_it:
+            ig = _conform(ig, inp.data)
+            observer.on_edge(node, position, inp, _as_tensor(ig))
+        told.append(ig)
+    return told
 
 
 def _start_waiting(waiting, heap, tensor):
@@ -332,10 +301,6 @@ def _wait_for(pending, waiting, heap, tensor):
     if tensor._seq not in waiting:
         pending[tensor._seq] = None
         _start_waiting(waiting, heap, tensor)
-
-
-# stands for an input in `PER_THREAD.state.wants` whose gradient nobody asked for
-_NOT_WANTED = SimpleNamespace(requires_grad=False)
 
 
 def _deliver(pending, waiting, heap, owned, tensor, g):

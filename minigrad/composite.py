@@ -11,8 +11,8 @@ A composite is a primitive with two implementations of one function:
     def lstm_layer(x, h0, c0, w_ih, ..., save, reverse=False):   # numpy arrays
         return states, saved            # the value, and what the VJP needs (if save)
     @lstm_layer.defvjp
-    def lstm_layer_vjp(g, out, x, h0, ..., saved, reverse=False):
-        return dx, dh0, ...            # numpy, one per input (None: no gradient)
+    def lstm_layer_vjp(g, out, wanted, x, h0, ..., saved, reverse=False):
+        return dx, dh0, ...            # numpy, one per input (None where not wanted)
     @lstm_layer.defdecomposition
     def lstm_layer_unrolled(x, h0, c0, w_ih, ..., reverse=False):   # Tensors
         return ...                     # minigrad ops: the same value, as a graph
@@ -85,8 +85,12 @@ class Composite(Primitive):
 def composite(name):
     """Decorator: register a composite op under `name` from its fused forward
     `fn(*arrays, save, **attrs) -> (value, saved)` (`save` is False when no gradient
-    will be asked for: saved may then be None); add `.defvjp` (numpy:
-    `vjp(g, out, *arrays, saved, **attrs)`) and `.defdecomposition`."""
+    will be asked for: saved may then be None); add `.defvjp` and `.defdecomposition`.
+
+    The VJP has every primitive's signature (registry.py), with the saved arrays
+    among the attributes: `vjp(g, out, wanted, *arrays, saved, **attrs)`, numpy
+    values only (whatever differentiates the gradients gets the decomposition), and
+    `wanted[i]` says whether input i needs a gradient (None for the others)."""
     def register(fused_forward):
         if name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is already registered")

@@ -1,12 +1,12 @@
 """Module-level functions mirroring the Tensor methods (mg.exp(x), mg.concat([...]), ...)."""
 from . import ops
-from .ops import tensor_methods as _m
+from .tensor import Tensor
 from .ops.joining import checked_tensors
 from .registry import as_tensor_like
 
 
 def _wrap(method_name):
-    method = _m.METHODS[method_name]
+    method = getattr(Tensor, method_name)
 
     def fn(x, *args, **kwargs):
         return method(as_tensor_like(x, ()), *args, **kwargs)
@@ -27,7 +27,7 @@ where = ops.where
 
 
 def broadcast_to(x, shape):
-    return _m.METHODS["expand"](as_tensor_like(x, ()), tuple(shape))
+    return as_tensor_like(x, ()).expand(tuple(shape))
 
 
 def concat(tensors, axis=0, *, dim=None):

@@ -171,10 +171,8 @@ def _augmented(method, out_of_place):
     return augmented
 
 
-METHODS = {
-    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_,
-    "copy_": copy_, "fill_": fill_, "zero_": zero_, "__setitem__": setitem,
-    "__iadd__": _augmented(add_, operator.add), "__isub__": _augmented(sub_, operator.sub),
-    "__imul__": _augmented(mul_, operator.mul),
-    "__itruediv__": _augmented(div_, operator.truediv),
-}
+# the augmented assignments (Tensor.__iadd__, ...)
+iadd = _augmented(add_, operator.add)
+isub = _augmented(sub_, operator.sub)
+imul = _augmented(mul_, operator.mul)
+itruediv = _augmented(div_, operator.truediv)

@@ -3,19 +3,28 @@
 A primitive is a numpy forward and a vector-Jacobian product written in minigrad
 ops, declared side by side:
 
-    @primitive("tanh")
-    def tanh(x):
-        return np.tanh(x)
+    @primitive("hypot")
+    def hypot(x, y):                        # sqrt(x**2 + y**2), not one of ours
+        return np.hypot(x, y)
 
-    @tanh.defvjp
-    def tanh_vjp(g, out, x):
-        return (g * (1 - out * out),)
+    @hypot.defvjp
+    def hypot_vjp(g, out, wanted, x, y):
+        return (g * x / out if wanted[0] else None), (g * y / out if wanted[1] else None)
 
-`forward(*arrays, **attrs)` gets numpy arrays; `vjp(g, out, *inputs, **attrs)` gets
-Tensors (the output gradient, the output node, the input nodes) and returns one
-gradient per input, or None where an input gets none. Gradients may have the
-broadcast shape: the engine reduces them to each input's shape in one place.
+`forward(*arrays, **attrs)` gets numpy arrays. Every VJP has one signature,
+
+    vjp(g, out, wanted, *inputs, **attrs) -> one gradient per input
+
+g is the output's gradient, out the output, and inputs the op's inputs: numpy values,
+or Tensors under create_graph (the same code serves both). `wanted` is a tuple of
+bools, one per input: wanted[i] says whether input i needs a gradient (it requires
+grad and, in `mg.grad`, leads to an input asked for), as autograd's argnums and
+PyTorch's ctx.needs_input_grad. A VJP returns None for every input not wanted, and
+so spends no work on it (ops/arithmetic.py). Derivatives that are functions of the
+output reuse `out` (hypot here, tanh, exp). Gradients may have the broadcast shape: the engine
+reduces them to each input's shape in one place (autograd.py).
 """
+from inspect import signature
 from types import MethodType
 
 import numpy as np
@@ -48,6 +57,15 @@ class Primitive:
         self.explicit_dtype = explicit_dtype
 
     def defvjp(self, fn):
+        """`fn(g, out, wanted, *inputs, **attrs)`: the signature of the module docstring.
+        A VJP of the older form `fn(g, out, *inputs)` would take its first input for
+        `wanted`, so it is refused here, naming the primitive."""
+        parameters = list(signature(fn).parameters)
+        if parameters[2:3] != ["wanted"]:
+            raise TypeError(
+                f"defvjp of primitive {self.name!r}: the VJP must take "
+                f"(g, out, wanted, *inputs, **attrs), wanted (a tuple of bools) third; "
+                f"{getattr(fn, '__qualname__', fn)} takes ({', '.join(parameters)})")
         self.vjp = fn
         return fn
 
@@ -90,16 +108,6 @@ class Primitive:
 
     def __repr__(self):
         return f"<primitive {self.name}>"
-
-
-def wants(position):
-    """Inside a VJP: does the engine need the gradient of input `position`?
-
-    VJPs use it to skip costly work (a matmul) for inputs that need no gradient.
-    The engine sets `PER_THREAD.state.wants` to the node's inputs: each is wanted when it
-    requires grad (the engine puts a stand-in for the ones it does not ask for).
-    """
-    return PER_THREAD.state.wants[position].requires_grad
 
 
 def value(x):

@@ -1,6 +1,6 @@
 """The switches every op reads, one set per thread: grad recording, the name scope,
-anomaly mode, composites fused or unrolled, the backward observer, what the running VJP
-may skip, the user's line.
+anomaly mode, composites fused or unrolled, the backward observer, the user's line.
+(What a VJP may skip is no switch: the engine passes it to each VJP, registry.py.)
 
 Per thread, as PyTorch's grad mode is thread-local: `no_grad()` in a thread running
 inference leaves a thread that trains beside it recording; a backward pass, which turns
@@ -40,8 +40,7 @@ import threading
 class _State:
     """One thread's switches (see the module docstring)."""
     __slots__ = ("grad_enabled", "scope", "anomaly", "anomaly_checks_inf", "backward_of",
-                 "observer", "wants",
-                 "user_site", "fused")
+                 "observer", "user_site", "fused")
 
     def __init__(self):
         self.grad_enabled = True
@@ -52,8 +51,6 @@ class _State:
         # an object with on_node(node, grad) and on_edge(node, position, input, grad),
         # told about every gradient of a backward pass (graph capture uses it)
         self.observer = None
-        # during a VJP call: which of the node's inputs need a gradient
-        self.wants = ()
         # the user's (filename, lineno) for ops made inside a minigrad module's
         # forward, set by Module.__call__ (see source.py); None: walk the stack
         self.user_site = None

@@ -241,6 +241,325 @@ class Tensor:
         backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
                  inputs=inputs)
 
+    # ------------------------------------------------------------ operators
+    # Each is one recorded op (minigrad/ops/): a number or an array operand becomes a
+    # constant input; `x + 1` and `1 + x` alike.
+    def __add__(self, other):
+        return _apply(_ops.add, (self, other), _NO_ATTRS)
+
+    def __radd__(self, other):
+        return _apply(_ops.add, (other, self), _NO_ATTRS)
+
+    def __sub__(self, other):
+        return _apply(_ops.sub, (self, other), _NO_ATTRS)
+
+    def __rsub__(self, other):
+        return _apply(_ops.sub, (other, self), _NO_ATTRS)
+
+    def __mul__(self, other):
+        return _apply(_ops.mul, (self, other), _NO_ATTRS)
+
+    def __rmul__(self, other):
+        return _apply(_ops.mul, (other, self), _NO_ATTRS)
+
+    def __truediv__(self, other):
+        return _apply(_ops.div, (self, other), _NO_ATTRS)
+
+    def __rtruediv__(self, other):
+        return _apply(_ops.div, (other, self), _NO_ATTRS)
+
+    def __pow__(self, exponent):
+        """x ** 2 (a number: op pow_const) or x ** y (a tensor: op pow)."""
+        return _methods._pow(self, exponent)
+
+    def __rpow__(self, base):
+        return _apply(_ops.pow, (base, self), _NO_ATTRS)
+
+    def __matmul__(self, other):
+        return _apply(_ops.matmul, (self, other), _NO_ATTRS)
+
+    def __rmatmul__(self, other):
+        return _apply(_ops.matmul, (other, self), _NO_ATTRS)
+
+    def __neg__(self):
+        return _apply(_ops.neg, (self,), _NO_ATTRS)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _apply(_ops.abs, (self,), _NO_ATTRS)
+
+    def __getitem__(self, index):
+        """x[index]: numpy's basic and advanced indexing; the gradient scatters back."""
+        return _methods._getitem(self, index)
+
+    # comparisons and bitwise / logical ops: values only, no gradient
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
+
+    def bitwise_not(self):
+        return _ops.bitwise_not(self)
+
+    def bitwise_and(self, other):
+        return _ops.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _ops.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def logical_not(self):
+        return _ops.logical_not(self)
+
+    def logical_and(self, other):
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ops.logical_or(self, other)
+
+    # ------------------------------------------------------- named arithmetic
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    neg = __neg__
+    pow = __pow__
+    matmul = __matmul__
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    # ------------------------------------------------------ elementwise math
+    def exp(self):
+        return _apply(_ops.exp, (self,), _NO_ATTRS)
+
+    def log(self):
+        return _apply(_ops.log, (self,), _NO_ATTRS)
+
+    def sqrt(self):
+        return _apply(_ops.sqrt, (self,), _NO_ATTRS)
+
+    abs = __abs__
+
+    def sin(self):
+        return _apply(_ops.sin, (self,), _NO_ATTRS)
+
+    def cos(self):
+        return _apply(_ops.cos, (self,), _NO_ATTRS)
+
+    def tanh(self):
+        return _apply(_ops.tanh, (self,), _NO_ATTRS)
+
+    def sigmoid(self):
+        return _apply(_ops.sigmoid, (self,), _NO_ATTRS)
+
+    def relu(self):
+        return _apply(_ops.relu, (self,), _NO_ATTRS)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return _ops.leaky_relu(self, negative_slope=negative_slope)
+
+    def softplus(self, beta=1, threshold=None):
+        """log(1 + e^(beta x)) / beta, or x where beta x > threshold. No threshold by
+        default (exact for all x; F.softplus uses PyTorch's threshold=20)."""
+        return _methods._softplus(self, beta, threshold)
+
+    def clip(self, min=None, max=None):
+        """Limit x to [min, max]; a bound may be a number or a Tensor (broadcast with x),
+        whose gradient is where the bound is the value chosen."""
+        return _methods._clip(self, min, max)
+
+    clamp = clip
+
+    # ------------------------------------------------------------ reductions
+    # dim / keepdim as in torch, axis / keepdims as in numpy; dim=None: all of x
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """x.max() (ties share the gradient), x.max(dim, keepdim) -> (values, indices)
+        (the gradient goes to the index returned), x.max(other) (elementwise)."""
+        return _methods._max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """As max."""
+        return _methods._min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """sum((x - mean)^2) over dim divided by N - correction; correction defaults to
+        1 if unbiased else 0, as torch."""
+        return _methods._var(self, dim, unbiased, keepdim, correction=correction, axis=axis,
+                             keepdims=keepdims)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """The square root of x.var(...), same arguments."""
+        return _methods._std(self, dim, unbiased, keepdim, correction=correction, axis=axis,
+                             keepdims=keepdims)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The vector p-norm over dim (all elements by default), p in 1, 2, inf, "fro"."""
+        return _methods._norm(self, p, dim, keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def softmax(self, axis=-1, *, dim=None):
+        return _methods._softmax(self, axis, dim=dim)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return _methods._log_softmax(self, axis, dim=dim)
+
+    def logsumexp(self, axis=-1, keepdims=False, *, dim=None, keepdim=None):
+        return _methods._logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape):
+        """x.reshape(2, 3) or x.reshape((2, 3)); one size may be -1."""
+        return _methods._reshape(self, *shape)
+
+    view = reshape
+
+    def permute(self, *dims):
+        return _methods._permute(self, *dims)
+
+    def transpose(self, dim0=-2, dim1=-1):
+        return _methods._transpose(self, dim0, dim1)
+
+    def t(self):
+        """The transpose of a matrix (vectors and scalars unchanged), as in PyTorch."""
+        return _methods._t(self)
+
+    @property
+    def T(self):
+        """The dims reversed (a matrix transposed); vectors and scalars unchanged."""
+        return _methods._T(self)
+
+    @property
+    def mT(self):
+        """The last two dims swapped."""
+        return _methods._mT(self)
+
+    def expand(self, *sizes):
+        """Broadcast to `sizes` (-1 keeps a dim's size); the gradient is summed back."""
+        return _methods._expand(self, *sizes)
+
+    broadcast_to = expand
+
+    def squeeze(self, dim=None):
+        return _methods._squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _methods._unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _methods._flatten(self, start_dim, end_dim)
+
+    def split(self, split_size_or_sections, axis=0, *, dim=None):
+        return _ops.split(self, split_size_or_sections, axis, dim=dim)
+
+    def chunk(self, chunks, axis=0, *, dim=None):
+        return _ops.chunk(self, chunks, axis, dim=dim)
+
+    def masked_fill(self, mask, value):
+        """`value` where `mask` is True, x elsewhere; the result keeps x's dtype."""
+        return _methods._masked_fill(self, mask, value)
+
+    # -------------------------------------------------------- in-place updates
+    # x -= y under no_grad, x.add_(y), x.zero_(), x[i] = v: the rules are in inplace.py
+    def add_(self, other, *, alpha=None):
+        return _inplace.add_(self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=None):
+        return _inplace.sub_(self, other, alpha=alpha)
+
+    def mul_(self, other):
+        return _inplace.mul_(self, other)
+
+    def div_(self, other):
+        return _inplace.div_(self, other)
+
+    def clamp_(self, min=None, max=None):
+        return _inplace.clamp_(self, min, max)
+
+    def copy_(self, src):
+        return _inplace.copy_(self, src)
+
+    def fill_(self, value):
+        return _inplace.fill_(self, value)
+
+    def zero_(self):
+        return _inplace.zero_(self)
+
+    def __setitem__(self, index, value):
+        _inplace.setitem(self, index, value)
+
+    def __iadd__(self, other):
+        return _inplace.iadd(self, other)
+
+    def __isub__(self, other):
+        return _inplace.isub(self, other)
+
+    def __imul__(self, other):
+        return _inplace.imul(self, other)
+
+    def __itruediv__(self, other):
+        return _inplace.itruediv(self, other)
+
     # ---------------------------------------------------------- conversions
     device = "cpu"  # minigrad computes on the CPU, with numpy
 
@@ -330,10 +649,9 @@ def _default_dtype():
     return get_default_dtype()
 
 
-_ops = None  # set by minigrad.ops once the primitives are registered
-
-# in-place updates (x -= y under no_grad, x.add_(y), x.zero_(), x[i] = v): see inplace.py
-from .inplace import METHODS as _INPLACE_METHODS  # noqa: E402  (inplace.py uses Tensor)
-
-for _name, _method in _INPLACE_METHODS.items():
-    setattr(Tensor, _name, _method)
+# What the methods call, imported once Tensor exists (each of these modules uses it).
+# ops registers the primitives; the method bodies look these names up when called.
+from . import inplace as _inplace  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from .ops import tensor_methods as _methods  # noqa: E402
+from .registry import NO_ATTRS as _NO_ATTRS, apply as _apply  # noqa: E402

@@ -18,7 +18,6 @@ builds, with the same numbers up to rounding.
 """
 import minigrad as mg
 from minigrad.composite import composite
-from minigrad.registry import wants
 
 from . import fused_kernels
 from .cells import GRUCell, LSTMCell, RNNCell
@@ -84,11 +83,12 @@ def layer_states(*arrays, save, names, cell, reverse, layer, first_step):
 
 
 @layer_states.defvjp
-def layer_states_vjp(g, out, *arrays, saved, names, cell, reverse, layer, first_step):
-    """The fused backward: full BPTT in numpy, one gradient per input asked for."""
+def layer_states_vjp(g, out, wanted, *arrays, saved, names, cell, reverse, layer,
+                     first_step):
+    """The fused backward: full BPTT in numpy, one gradient per input wanted."""
     unbatched = arrays[0].ndim == 2
-    needs = {_KERNEL_NAMES[name] for position, name in enumerate(names)
-             if name in _KERNEL_NAMES and wants(position)}
+    needs = {_KERNEL_NAMES[name] for name, wants_it in zip(names, wanted)
+             if name in _KERNEL_NAMES and wants_it}
     grads = fused_kernels.backward(kernel_kind(cell),
                                    g[:, None] if unbatched else g, saved, needs=needs)
     result = []

@@ -1,7 +1,7 @@
 """All primitives, plus the composite functions built from them.
 
-Importing this package registers every primitive and gives `Tensor` its
-operators and methods (see `tensor_methods`).
+Importing this package registers every primitive (Tensor's methods, defined in
+tensor.py, call them).
 """
 from .arithmetic import add, div, mul, neg, pow, pow_const, sub
 from .unary import (abs, cast, clip, clone, cos, exp, leaky_relu, log, relu, sigmoid, sin,
@@ -14,4 +14,3 @@ from .linalg import matmul
 from .softmax_family import log_softmax, logsumexp, softmax
 from .selection import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, le,
                         logical_and, logical_not, logical_or, lt, maximum, minimum, ne, where)
-from . import tensor_methods  # noqa: F401  (binds the methods)

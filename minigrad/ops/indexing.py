@@ -103,7 +103,7 @@ def getitem_explain(x, index):
 
 
 @getitem.defvjp
-def getitem_vjp(g, out, x, index):
+def getitem_vjp(g, out, wanted, x, index):
     return (scatter_add(g, index=index, shape=x.shape),)
 
 
@@ -141,8 +141,9 @@ def scatter_add_many(*gradients, indexes, shape):
 
 
 @scatter_add_many.defvjp
-def scatter_add_many_vjp(gg, out, *gradients, indexes, shape):
-    return tuple(getitem(gg, index=index) for index in indexes)
+def scatter_add_many_vjp(gg, out, wanted, *gradients, indexes, shape):
+    return tuple(getitem(gg, index=index) if wanted_k else None
+                 for index, wanted_k in zip(indexes, wanted))
 
 
 @primitive("scatter_add")
@@ -153,5 +154,5 @@ def scatter_add(g, index, shape):
 
 
 @scatter_add.defvjp
-def scatter_add_vjp(gg, out, g, index, shape):
+def scatter_add_vjp(gg, out, wanted, g, index, shape):
     return (getitem(gg, index=index),)

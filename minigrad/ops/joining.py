@@ -1,7 +1,7 @@
 """Joining and splitting: concat, stack (split is a view of slices)."""
 import numpy as np
 
-from ..registry import primitive, wants
+from ..registry import primitive
 from ..tensor import Tensor
 from .indexing import getitem
 from .shape import wrap_dim
@@ -32,13 +32,13 @@ def concat_explain(*xs, axis=0):
 
 
 @concat.defvjp
-def concat_vjp(g, out, *xs, axis=0):
+def concat_vjp(g, out, wanted, *xs, axis=0):
     grads, start = [], 0
     ax = axis % out.ndim
     for i, x in enumerate(xs):
         stop = start + x.shape[ax]
         index = (slice(None),) * ax + (slice(start, stop),)
-        grads.append(getitem(g, index=index) if wants(i) else None)
+        grads.append(getitem(g, index=index) if wanted[i] else None)
         start = stop
     return tuple(grads)
 
@@ -54,9 +54,9 @@ def stack_explain(*xs, axis=0):
 
 
 @stack.defvjp
-def stack_vjp(g, out, *xs, axis=0):
+def stack_vjp(g, out, wanted, *xs, axis=0):
     ax = axis % out.ndim
-    return tuple(getitem(g, index=(slice(None),) * ax + (i,)) if wants(i) else None
+    return tuple(getitem(g, index=(slice(None),) * ax + (i,)) if wanted[i] else None
                  for i in range(len(xs)))
 
 

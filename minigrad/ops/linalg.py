@@ -1,7 +1,7 @@
 """Matrix products: `x @ y` for 1-D, 2-D and batched operands (numpy.matmul rules)."""
 import numpy as np
 
-from ..registry import primitive, wants
+from ..registry import primitive
 from .shape import permute, reshape, sum_to
 
 
@@ -34,18 +34,18 @@ def swap_last(t):
 
 
 @matmul.defvjp
-def matmul_vjp(g, out, x, y):
+def matmul_vjp(g, out, wanted, x, y):
     if x.ndim > 2 and y.ndim == 2:
         # y is shared by every matrix of the stack: its gradient is one GEMM over
         # all rows, not a stack of products summed afterwards
-        gx = matmul(g, swap_last(y)) if wants(0) else None
+        gx = matmul(g, swap_last(y)) if wanted[0] else None
         rows = int(np.prod(x.shape[:-1]))
         gy = matmul(swap_last(reshape(x, shape=(rows, x.shape[-1]))),
-                    reshape(g, shape=(rows, g.shape[-1]))) if wants(1) else None
+                    reshape(g, shape=(rows, g.shape[-1]))) if wanted[1] else None
         return gx, gy
     if x.ndim >= 2 and y.ndim >= 2:
-        gx = matmul(g, swap_last(y)) if wants(0) else None
-        gy = matmul(swap_last(x), g) if wants(1) else None
+        gx = matmul(g, swap_last(y)) if wanted[0] else None
+        gy = matmul(swap_last(x), g) if wanted[1] else None
         return gx, gy
     # promote 1-D operands to matrices as numpy does; undo it on the way back
     x2 = reshape(x, shape=(1,) + x.shape) if x.ndim == 1 else x
@@ -53,8 +53,8 @@ def matmul_vjp(g, out, x, y):
     out2_shape = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2]) + (x2.shape[-2], y2.shape[-1])
     g2 = reshape(g, shape=out2_shape)
     gx = gy = None
-    if wants(0):
+    if wanted[0]:
         gx = reshape(sum_to(matmul(g2, swap_last(y2)), x2.shape), shape=x.shape)
-    if wants(1):
+    if wanted[1]:
         gy = reshape(sum_to(matmul(swap_last(x2), g2), y2.shape), shape=y.shape)
     return gx, gy

@@ -60,7 +60,7 @@ def sum(x, axis=None, keepdims=False):
 
 
 @sum.defvjp
-def sum_vjp(g, out, x, axis=None, keepdims=False):
+def sum_vjp(g, out, wanted, x, axis=None, keepdims=False):
     return (_grad_back_to(g, x, axis, keepdims),)
 
 
@@ -72,7 +72,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 @mean.defvjp
-def mean_vjp(g, out, x, axis=None, keepdims=False):
+def mean_vjp(g, out, wanted, x, axis=None, keepdims=False):
     # an empty x has an empty gradient: its count of 0 only needs to not divide by zero
     return (_grad_back_to(g / builtins.max(reduced_count(x, axis), 1), x, axis, keepdims),)
 
@@ -88,7 +88,7 @@ def var(x, axis=None, keepdims=False, correction=1):
 
 
 @var.defvjp
-def var_vjp(g, out, x, axis=None, keepdims=False, correction=1):
+def var_vjp(g, out, wanted, x, axis=None, keepdims=False, correction=1):
     centred = x - mean(x, axis=axis, keepdims=True)
     g = _grad_back_to(g, x, axis, keepdims)
     dof = reduced_count(x, axis) - correction
@@ -115,7 +115,7 @@ def amax(x, axis=None, keepdims=False):
 
 
 @amax.defvjp
-def amax_vjp(g, out, x, axis=None, keepdims=False):
+def amax_vjp(g, out, wanted, x, axis=None, keepdims=False):
     return _tied_vjp(g, out, x, axis, keepdims)
 
 
@@ -125,7 +125,7 @@ def amin(x, axis=None, keepdims=False):
 
 
 @amin.defvjp
-def amin_vjp(g, out, x, axis=None, keepdims=False):
+def amin_vjp(g, out, wanted, x, axis=None, keepdims=False):
     return _tied_vjp(g, out, x, axis, keepdims)
 
 
@@ -155,7 +155,7 @@ def max(x, axis=None, keepdims=False):
 
 
 @max.defvjp
-def max_vjp(g, out, x, axis=None, keepdims=False):
+def max_vjp(g, out, wanted, x, axis=None, keepdims=False):
     return _picked_vjp(np.argmax, g, x, axis, keepdims)
 
 
@@ -166,7 +166,7 @@ def min(x, axis=None, keepdims=False):
 
 
 @min.defvjp
-def min_vjp(g, out, x, axis=None, keepdims=False):
+def min_vjp(g, out, wanted, x, axis=None, keepdims=False):
     return _picked_vjp(np.argmin, g, x, axis, keepdims)
 
 

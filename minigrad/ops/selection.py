@@ -2,12 +2,17 @@
 comparisons, logical and bitwise ops (no gradient)."""
 import numpy as np
 
-from ..registry import primitive, value, wants
+from ..registry import primitive, value
 
 
 def _share(condition, tie, like):
     """Weights of the first operand: 1 where chosen, 0.5 on ties (as PyTorch)."""
     return condition.astype(like.dtype) + 0.5 * tie.astype(like.dtype)
+
+
+def _shared(g, wanted, share_x):
+    """The gradients of maximum / minimum's operands, x getting `share_x` of g."""
+    return (g * share_x if wanted[0] else None), (g * (1 - share_x) if wanted[1] else None)
 
 
 @primitive("maximum")
@@ -16,9 +21,8 @@ def maximum(x, y):
 
 
 @maximum.defvjp
-def maximum_vjp(g, out, x, y):
-    share_x = _share(value(x) > value(y), value(x) == value(y), out)
-    return g * share_x, g * (1 - share_x)
+def maximum_vjp(g, out, wanted, x, y):
+    return _shared(g, wanted, _share(value(x) > value(y), value(x) == value(y), out))
 
 
 @primitive("minimum")
@@ -27,9 +31,8 @@ def minimum(x, y):
 
 
 @minimum.defvjp
-def minimum_vjp(g, out, x, y):
-    share_x = _share(value(x) < value(y), value(x) == value(y), out)
-    return g * share_x, g * (1 - share_x)
+def minimum_vjp(g, out, wanted, x, y):
+    return _shared(g, wanted, _share(value(x) < value(y), value(x) == value(y), out))
 
 
 @primitive("clamp")
@@ -51,7 +54,7 @@ def _bounds(bounds, which):
 
 
 @clamp.defvjp
-def clamp_vjp(g, out, x, *bounds, which="both"):
+def clamp_vjp(g, out, wanted, x, *bounds, which="both"):
     """PyTorch's choice at ties: x gets the gradient where low <= x <= high; low where
     x < low < high; high where x > high or high < low."""
     xv = value(x)
@@ -61,12 +64,12 @@ def clamp_vjp(g, out, x, *bounds, which="both"):
     if low is not None:
         inside &= xv >= low
         below = xv < low if high is None else (xv < low) & (low < high)
-        grads.append(g * below.astype(g.dtype) if wants(1) else None)
+        grads.append(g * below.astype(g.dtype) if wanted[1] else None)
     if high is not None:
         inside &= xv <= high
         above = xv > high if low is None else (xv > high) | (high < low)
-        grads.append(g * above.astype(g.dtype) if wants(len(grads) + 1) else None)
-    return (g * inside.astype(g.dtype) if wants(0) else None, *grads)
+        grads.append(g * above.astype(g.dtype) if wanted[len(grads) + 1] else None)
+    return (g * inside.astype(g.dtype) if wanted[0] else None, *grads)
 
 
 @primitive("where")
@@ -75,10 +78,10 @@ def where(condition, x, y):
 
 
 @where.defvjp
-def where_vjp(g, out, condition, x, y):
+def where_vjp(g, out, wanted, condition, x, y):
     chosen = np.asarray(value(condition)).astype(g.dtype)
-    return None, (g * chosen if wants(1) else None), \
-        (g * (1 - chosen) if wants(2) else None)
+    return None, (g * chosen if wanted[1] else None), \
+        (g * (1 - chosen) if wanted[2] else None)
 
 
 def _comparison(name, fn):

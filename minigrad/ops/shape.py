@@ -29,7 +29,7 @@ def reshape_explain(x, shape):
 
 
 @reshape.defvjp
-def reshape_vjp(g, out, x, shape):
+def reshape_vjp(g, out, wanted, x, shape):
     return (reshape(g, shape=x.shape),)
 
 
@@ -39,7 +39,7 @@ def permute(x, dims):
 
 
 @permute.defvjp
-def permute_vjp(g, out, x, dims):
+def permute_vjp(g, out, wanted, x, dims):
     return (permute(g, dims=tuple(np.argsort(dims))),)
 
 
@@ -54,7 +54,7 @@ def expand_explain(x, shape):
 
 
 @expand.defvjp
-def expand_vjp(g, out, x, shape):
+def expand_vjp(g, out, wanted, x, shape):
     return (sum_to(g, x.shape),)
 
 
@@ -64,7 +64,7 @@ def sum_to_prim(x, shape):
 
 
 @sum_to_prim.defvjp
-def sum_to_vjp(g, out, x, shape):
+def sum_to_vjp(g, out, wanted, x, shape):
     return (expand(g, shape=x.shape),)
 
 

@@ -30,7 +30,7 @@ def logsumexp(x, axis=-1, keepdims=False):
 
 
 @logsumexp.defvjp
-def logsumexp_vjp(g, out, x, axis=-1, keepdims=False):
+def logsumexp_vjp(g, out, wanted, x, axis=-1, keepdims=False):
     """g * softmax(x), shifted by `_peak`: a row holding +inf gets NaN at its inf
     entries (inf / inf) and exactly 0 at the others, as PyTorch's exp(x - out) gives
     (a softmax shifted by the max would make the whole row NaN); a row of -inf is 0/0,
@@ -50,7 +50,7 @@ def softmax(x, axis=-1):
 
 
 @softmax.defvjp
-def softmax_vjp(g, out, x, axis=-1):
+def softmax_vjp(g, out, wanted, x, axis=-1):
     return (out * (g - sum(g * out, axis=axis, keepdims=True)),)
 
 
@@ -61,6 +61,6 @@ def log_softmax(x, axis=-1):
 
 
 @log_softmax.defvjp
-def log_softmax_vjp(g, out, x, axis=-1):
+def log_softmax_vjp(g, out, wanted, x, axis=-1):
     from .unary import exp
     return (g - exp(out) * sum(g, axis=axis, keepdims=True),)

@@ -1,14 +1,15 @@
-"""Tensor's operators and methods, each a thin call of a primitive or composite."""
+"""The argument handling of Tensor's methods that take more than operands (reshape's
+sizes, a reduction's dim and keepdim, ...): the methods themselves are defined in the
+class (tensor.py) and call these."""
 from collections import namedtuple
 
 import numpy as np
 
-from .. import tensor as tensor_module
-from ..registry import NO_ATTRS, apply
+from ..registry import apply
 from ..source import warn_at_user_line
 from ..tensor import Tensor
 from . import arithmetic as A
-from . import indexing, joining, linalg, reductions, selection, shape, unary
+from . import indexing, reductions, selection, shape, unary
 from . import softmax_family as softmax
 
 
@@ -18,10 +19,6 @@ def _pow(x, exponent):
     if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
         return apply(A.pow_const, (x,), {"exponent": exponent})
     return apply(A.pow, (x, exponent), {})
-
-
-def _rpow(x, base):
-    return apply(A.pow, (base, x), {})
 
 
 def _reshape(x, *shape):
@@ -291,80 +288,15 @@ def _leaky_relu(x, negative_slope=0.01):
     return unary.leaky_relu(x, negative_slope=negative_slope)
 
 
-def _operator(prim):
-    """A method of two arguments (`x * y`, `x.mul(y)`), with no attributes to pass."""
-    def method(self, other):
-        return apply(prim, (self, other), NO_ATTRS)
-    method.__name__ = prim.name
-    return method
-
-
-def _unary_method(prim):
-    """A method of one argument (`x.tanh()`), with no attributes to pass."""
-    def method(self):
-        return apply(prim, (self,), NO_ATTRS)
-    method.__name__ = prim.name
-    return method
-
-
-def _reflected(prim):
-    def method(self, other):
-        return apply(prim, (other, self), NO_ATTRS)
-    method.__name__ = "r" + prim.name
-    return method
-
-
-METHODS = {
-    "__add__": _operator(A.add), "__radd__": _reflected(A.add),
-    "__sub__": _operator(A.sub), "__rsub__": _reflected(A.sub),
-    "__mul__": _operator(A.mul), "__rmul__": _reflected(A.mul),
-    "__truediv__": _operator(A.div), "__rtruediv__": _reflected(A.div),
-    "__pow__": _pow, "__rpow__": _rpow,
-    "__neg__": _unary_method(A.neg), "__pos__": lambda x: x,
-    "__matmul__": _operator(linalg.matmul), "__rmatmul__": _reflected(linalg.matmul),
-    "__abs__": unary.abs,
-    "__eq__": selection.eq, "__ne__": selection.ne, "__lt__": selection.lt,
-    "__le__": selection.le, "__gt__": selection.gt, "__ge__": selection.ge,
-    "__invert__": selection.bitwise_not,
-    "__and__": selection.bitwise_and, "__rand__": _reflected(selection.bitwise_and),
-    "__or__": selection.bitwise_or, "__ror__": _reflected(selection.bitwise_or),
-    "__xor__": selection.bitwise_xor, "__rxor__": _reflected(selection.bitwise_xor),
-    "bitwise_not": selection.bitwise_not, "bitwise_and": selection.bitwise_and,
-    "bitwise_or": selection.bitwise_or, "bitwise_xor": selection.bitwise_xor,
-    "logical_not": selection.logical_not, "logical_and": selection.logical_and,
-    "logical_or": selection.logical_or,
-    "__getitem__": _getitem,
-    "add": _operator(A.add), "sub": _operator(A.sub), "mul": _operator(A.mul),
-    "div": _operator(A.div), "neg": _unary_method(A.neg), "pow": _pow,
-    "matmul": _operator(linalg.matmul),
-    "exp": _unary_method(unary.exp), "log": _unary_method(unary.log),
-    "sqrt": _unary_method(unary.sqrt), "abs": _unary_method(unary.abs),
-    "sin": _unary_method(unary.sin), "cos": _unary_method(unary.cos),
-    "tanh": _unary_method(unary.tanh), "sigmoid": _unary_method(unary.sigmoid),
-    "relu": _unary_method(unary.relu),
-    "leaky_relu": _leaky_relu, "softplus": _softplus, "clip": _clip, "clamp": _clip,
-    "sum": _reduction(reductions.sum), "mean": _reduction(reductions.mean),
-    "max": _extremum(reductions.amax, reductions.max, reductions.argmax, selection.maximum,
-                     MaxResult),
-    "min": _extremum(reductions.amin, reductions.min, reductions.argmin, selection.minimum,
-                     MinResult),
-    "amax": _reduction(reductions.amax), "amin": _reduction(reductions.amin),
-    "var": _var, "std": _std, "norm": _norm,
-    "argmax": _argext(reductions.argmax), "argmin": _argext(reductions.argmin),
-    "softmax": _softmax_axis(softmax.softmax), "log_softmax": _softmax_axis(softmax.log_softmax),
-    "logsumexp": _logsumexp,
-    "reshape": _reshape, "view": _reshape, "permute": _permute, "transpose": _transpose,
-    "expand": _expand, "broadcast_to": _expand, "squeeze": _squeeze, "unsqueeze": _unsqueeze,
-    "flatten": _flatten, "t": _t, "masked_fill": _masked_fill,
-    "split": joining.split, "chunk": joining.chunk,
-    "maximum": selection.maximum, "minimum": selection.minimum,
-}
-
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)
-Tensor.T = property(_T)
-Tensor.mT = property(_mT)
-
-from .. import ops as _ops_package  # noqa: E402
-
-tensor_module._ops = _ops_package
+_sum = _reduction(reductions.sum)
+_mean = _reduction(reductions.mean)
+_amax = _reduction(reductions.amax)
+_amin = _reduction(reductions.amin)
+_max = _extremum(reductions.amax, reductions.max, reductions.argmax, selection.maximum,
+                 MaxResult)
+_min = _extremum(reductions.amin, reductions.min, reductions.argmin, selection.minimum,
+                 MinResult)
+_argmax = _argext(reductions.argmax)
+_argmin = _argext(reductions.argmin)
+_softmax = _softmax_axis(softmax.softmax)
+_log_softmax = _softmax_axis(softmax.log_softmax)

@@ -16,7 +16,7 @@ def exp(x):
 
 
 @exp.defvjp
-def exp_vjp(g, out, x):
+def exp_vjp(g, out, wanted, x):
     return (g * out,)
 
 
@@ -26,7 +26,7 @@ def log(x):
 
 
 @log.defvjp
-def log_vjp(g, out, x):
+def log_vjp(g, out, wanted, x):
     return (g / x,)
 
 
@@ -36,7 +36,7 @@ def sqrt(x):
 
 
 @sqrt.defvjp
-def sqrt_vjp(g, out, x):
+def sqrt_vjp(g, out, wanted, x):
     return (g / (out * 2),)
 
 
@@ -46,7 +46,7 @@ def abs(x):
 
 
 @abs.defvjp
-def abs_vjp(g, out, x):
+def abs_vjp(g, out, wanted, x):
     return (g * np.sign(value(x)),)
 
 
@@ -56,7 +56,7 @@ def sin(x):
 
 
 @sin.defvjp
-def sin_vjp(g, out, x):
+def sin_vjp(g, out, wanted, x):
     return (g * cos(x),)
 
 
@@ -66,7 +66,7 @@ def cos(x):
 
 
 @cos.defvjp
-def cos_vjp(g, out, x):
+def cos_vjp(g, out, wanted, x):
     return (-(g * sin(x)),)
 
 
@@ -76,7 +76,7 @@ def tanh(x):
 
 
 @tanh.defvjp
-def tanh_vjp(g, out, x):
+def tanh_vjp(g, out, wanted, x):
     return (g * (1 - out * out),)
 
 
@@ -97,7 +97,7 @@ def sigmoid(x):
 
 
 @sigmoid.defvjp
-def sigmoid_vjp(g, out, x):
+def sigmoid_vjp(g, out, wanted, x):
     return (g * (out * (1 - out)),)
 
 
@@ -107,7 +107,7 @@ def relu(x):
 
 
 @relu.defvjp
-def relu_vjp(g, out, x):
+def relu_vjp(g, out, wanted, x):
     return (g * _mask(value(x) > 0, x),)
 
 
@@ -117,7 +117,7 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 @leaky_relu.defvjp
-def leaky_relu_vjp(g, out, x, negative_slope=0.01):
+def leaky_relu_vjp(g, out, wanted, x, negative_slope=0.01):
     slope = np.where(value(x) > 0, 1.0, negative_slope).astype(x.dtype)
     return (g * slope,)
 
@@ -135,7 +135,7 @@ def softplus(x, beta=1, threshold=None):
 
 
 @softplus.defvjp
-def softplus_vjp(g, out, x, beta=1, threshold=None):
+def softplus_vjp(g, out, wanted, x, beta=1, threshold=None):
     slope = sigmoid(x if beta == 1 else x * beta)
     if threshold is not None:
         linear = _mask(value(x) * beta > threshold, x)
@@ -149,7 +149,7 @@ def clip(x, min=None, max=None):
 
 
 @clip.defvjp
-def clip_vjp(g, out, x, min=None, max=None):
+def clip_vjp(g, out, wanted, x, min=None, max=None):
     inside = np.ones(x.shape, dtype=bool)
     if min is not None:
         inside &= value(x) >= min
@@ -164,7 +164,7 @@ def cast(x, dtype):
 
 
 @cast.defvjp
-def cast_vjp(g, out, x, dtype):
+def cast_vjp(g, out, wanted, x, dtype):
     return (cast(g, dtype=x.dtype),)
 
 
@@ -174,5 +174,5 @@ def clone(x):
 
 
 @clone.defvjp
-def clone_vjp(g, out, x):
+def clone_vjp(g, out, wanted, x):
     return (g,)

@@ -204,3 +204,52 @@ def test_the_structure_of_a_freed_graph_keeps_ops_scopes_roles_and_shapes():
     assert product.op == "mul" and product.data is None
     assert [i.op for i in graph_inputs(product)] == [None, None]
     assert graph_inputs(product)[1] is w    # a parameter is kept as itself
+
+
+@pytest.fixture
+def counted_mul():
+    """A throwaway primitive x * y whose VJP records its `wanted` and counts each input's
+    gradient it computes; removed from the registry afterwards."""
+    name = "engine_tests_counted_mul"
+    record = {"wanted": [], "computed": [0, 0]}
+    prim = mg.primitive(name)(lambda x, y: x * y)
+
+    @prim.defvjp
+    def counted_mul_vjp(g, out, wanted, x, y):
+        record["wanted"].append(wanted)
+        grads = []
+        for k, (w, other) in enumerate(zip(wanted, (y, x))):
+            if w:
+                record["computed"][k] += 1
+            grads.append(g * other if w else None)
+        return tuple(grads)
+
+    try:
+        yield prim, record
+    finally:
+        del mg.PRIMITIVES[name]
+
+
+def test_a_vjp_is_told_which_inputs_need_a_gradient_and_computes_only_those(counted_mul):
+    prim, record = counted_mul
+    x, y = f64([1.0, 2.0]), f64([3.0, 5.0], requires_grad=False)
+    prim(x, y).sum().backward()
+    assert record["wanted"] == [(True, False)] and record["computed"] == [1, 0]
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 5.0])
+
+
+def test_grad_of_one_input_leaves_the_other_unwanted_though_it_requires_grad(counted_mul):
+    prim, record = counted_mul
+    x, y = f64([1.0, 2.0]), f64([3.0, 5.0])
+    (gy,) = mg.grad(prim(x, y).sum(), [y])
+    assert record["wanted"] == [(False, True)] and record["computed"] == [0, 1]
+    np.testing.assert_array_equal(gy.numpy(), [1.0, 2.0])
+    assert x.grad is None and y.grad is None
+
+
+def test_under_create_graph_a_vjp_is_told_the_same(counted_mul):
+    prim, record = counted_mul
+    x, y = f64([1.0, 2.0]), f64([3.0, 5.0], requires_grad=False)
+    (gx,) = mg.grad(prim(x, y).sum(), [x], create_graph=True)
+    assert record["wanted"] == [(True, False)] and record["computed"] == [1, 0]
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 5.0])

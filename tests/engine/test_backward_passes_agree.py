@@ -1,8 +1,8 @@
-"""The backward engine's two loops give the same gradients.
+"""The backward engine's one loop gives the same gradients in every mode.
 
-`loss.backward()` with nobody watching runs the numeric pass (its own loop);
-`mg.grad` (which captures its inputs), anomaly mode and `create_graph=True` run
-the general loop. Random programs over a pool of broadcast-compatible tensors
+`loss.backward()` with nobody watching runs it on numpy values with no capture,
+observer or check; `mg.grad` (which captures its inputs), anomaly mode and
+`create_graph=True` take its other branches. Random programs over a pool of broadcast-compatible tensors
 (fan-out, reuse, slices that add into their source in place, reductions, a hook
 and a retained gradient on an intermediate) must get equal gradients from all of
 them, and equal to central finite differences.
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
+from minigrad import autograd
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True)
 # every pair of these broadcasts, to at most (2, 3)
@@ -85,7 +86,7 @@ def make_leaves(seed):
 @SETTINGS
 @given(program=PROGRAMS, seed=st.integers(0, 2 ** 31), hook_at=st.integers(0, 12),
        retain_at=st.integers(0, 12))
-def test_numeric_pass_matches_the_general_loop(program, seed, hook_at, retain_at):
+def test_plain_backward_matches_capture_anomaly_and_create_graph(program, seed, hook_at, retain_at):
     leaves = make_leaves(seed)
     loss, made = run(program, leaves, hook_at, retain_at)
     loss.backward()
@@ -115,7 +116,7 @@ def test_numeric_pass_matches_the_general_loop(program, seed, hook_at, retain_at
 
 @SETTINGS
 @given(program=PROGRAMS, seed=st.integers(0, 2 ** 31))
-def test_numeric_pass_matches_finite_differences(program, seed):
+def test_plain_backward_matches_finite_differences(program, seed):
     if any(name == "relu" for name, _, _ in program):
         program = [step for step in program if step[0] != "relu"]  # no kinks here
     if not program:
@@ -157,3 +158,9 @@ def test_a_hook_that_raises_leaves_every_grad_untouched():
     with pytest.raises(ValueError, match="hook failed"):
         (y * y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0])
+
+
+def test_backward_is_one_loop_with_no_separate_numeric_pass():
+    # issue 13, section 4: run_backward and _numeric_pass were two copies of one walk
+    assert not hasattr(autograd, "_numeric_pass")
+    assert [name for name in vars(autograd) if name.endswith("_pass")] == []

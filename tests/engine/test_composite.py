@@ -27,7 +27,7 @@ scan = Composite("test_scan", scan_forward)
 
 
 @scan.defvjp
-def scan_vjp(g, out, x, w, h0, saved):
+def scan_vjp(g, out, wanted, x, w, h0, saved):
     gx, gw, dh = np.zeros_like(x), np.zeros_like(w), np.zeros_like(h0)
     for t in range(x.shape[0] - 1, -1, -1):
         da = (g[t] + dh) * (1 - saved[t] ** 2)

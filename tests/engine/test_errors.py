@@ -163,7 +163,7 @@ def wrong_double():
     """A throwaway primitive 2x whose VJP claims 3g; removed from the registry afterwards."""
     name = "engine_tests_wrong_double"
     prim = primitive(name)(lambda x: 2 * x)
-    prim.defvjp(lambda g, out, x: (g * 3,))
+    prim.defvjp(lambda g, out, wanted, x: (g * 3,))
     try:
         yield prim
     finally:
@@ -186,7 +186,7 @@ def square_with_constant_vjp():
     """x^2 whose VJP is right in value but built from a constant: no second derivative."""
     name = "engine_tests_square_constant_vjp"
     prim = primitive(name)(lambda x: x * x)
-    prim.defvjp(lambda g, out, x: (g * (2 * np.array(value(x))),))
+    prim.defvjp(lambda g, out, wanted, x: (g * (2 * np.array(value(x))),))
     try:
         yield prim
     finally:

@@ -1,10 +1,15 @@
 """The coverage table must cover every registered primitive, and each case must bite."""
 import contextlib
+import inspect
 
+import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import registry
+from minigrad.composite import Composite
 from minigrad.registry import Primitive
+from minigrad.state import PER_THREAD
 
 from .primitive_cases import CASES, NON_DIFFERENTIABLE
 
@@ -49,9 +54,9 @@ def scaled_vjp(name, factor):
     prim = mg.PRIMITIVES[name]
     original = prim.vjp, prim.vjp_into, prim.vjp_gather
 
-    def wrong(g, out, *inputs, **attrs):
+    def wrong(g, out, wanted, *inputs, **attrs):
         return tuple(None if gi is None else gi * factor
-                     for gi in original[0](g, out, *inputs, **attrs))
+                     for gi in original[0](g, out, wanted, *inputs, **attrs))
 
     def wrong_into(buffer, g, **attrs):
         original[1](buffer, g * factor, **attrs)
@@ -79,3 +84,93 @@ def test_cases_of_a_primitive_detect_a_wrong_vjp(name):
                 break
     assert detected, f"no case of {name} notices a VJP that is 10% off"
     assert all(mg.gradcheck(c.fn, c.inputs()) for c in CASES if c.prim == name)
+
+
+# ------------------------------------------ which inputs a VJP differentiates: `wanted`
+def test_no_vjp_reads_the_inputs_it_must_differentiate_from_thread_state():
+    """issue 13, section 4: VJPs called `wants(i)`, which read the running node's inputs
+    from the thread's state; the engine now passes `wanted` to every VJP."""
+    assert not hasattr(registry, "wants")
+    assert not hasattr(PER_THREAD.state, "wants")
+    for name, prim in mg.PRIMITIVES.items():
+        if prim.vjp is not None:
+            assert list(inspect.signature(prim.vjp).parameters)[2] == "wanted", name
+
+
+def test_a_vjp_of_the_old_form_is_refused_when_it_is_defined():
+    prim = Primitive("engine_tests_old_form", lambda x, y: x * y)   # not registered
+    with pytest.raises(TypeError, match=r"'engine_tests_old_form'.*wanted.*\(g, out, x, y\)"):
+        prim.defvjp(lambda g, out, x, y: (g * y, g * x))
+
+
+def _float_positions(c):
+    return [k for k, t in enumerate(c.inputs()) if t.requires_grad]
+
+
+def _has_a_node_of_several_inputs(c):
+    """Does the case's graph hold a node of its primitive with two inputs or more?"""
+    stack, seen = [c.fn(*c.inputs())], set()
+    while stack:
+        node = stack.pop()
+        if node._prim is not None and node._prim.name == c.prim and len(node._inputs) >= 2:
+            return True
+        for i in node._inputs or ():
+            if id(i) not in seen:
+                seen.add(id(i))
+                stack.append(i)
+    return False
+
+
+@contextlib.contextmanager
+def recorded_vjp_calls(name):
+    """Primitive `name`'s VJP, recording each call's `wanted` and result."""
+    prim = mg.PRIMITIVES[name]
+    original = prim.vjp
+    calls = []
+
+    def recording(g, out, wanted, *inputs, **attrs):
+        grads = original(g, out, wanted, *inputs, **attrs)
+        calls.append((wanted, grads))
+        return grads
+
+    prim.vjp = recording
+    try:
+        yield calls
+    finally:
+        prim.vjp = original
+
+
+MULTI_INPUT_CASES = [c for c in CASES
+                     if len(_float_positions(c)) >= 2 and _has_a_node_of_several_inputs(c)]
+
+
+@pytest.mark.parametrize("c, create_graph", [
+    pytest.param(c, create_graph, id=f"{c.id}-{'create_graph' if create_graph else 'numeric'}")
+    for c in MULTI_INPUT_CASES for create_graph in (False, True)
+    # a composite's VJP never runs under create_graph: its decomposition is differentiated
+    if not (create_graph and isinstance(mg.PRIMITIVES[c.prim], Composite))])
+def test_a_vjp_computes_no_gradient_for_an_input_not_wanted(c, create_graph):
+    """With one input at a time requiring grad, the primitive's VJP is told which inputs
+    need a gradient, returns None for the others, and that input's gradient is the one
+    it gets when every input requires grad."""
+    everything = c.inputs()
+    out = c.fn(*everything)
+    seed = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(mg.tensor(seed, dtype=out.dtype))
+    masked_somewhere = False
+    for position in _float_positions(c):
+        inputs = tuple(mg.tensor(a.copy(), requires_grad=k == position)
+                       for k, a in enumerate(c.arrays))
+        with recorded_vjp_calls(c.prim) as calls:
+            c.fn(*inputs).backward(mg.tensor(seed, dtype=out.dtype), create_graph=create_graph)
+        assert calls, f"{c.id}: the VJP of {c.prim} was not called"
+        for wanted, grads in calls:
+            assert isinstance(wanted, tuple) and len(wanted) == len(grads)
+            assert all(w in (True, False) for w in wanted)
+            masked_somewhere |= False in wanted
+            for w, gi in zip(wanted, grads):
+                if not w:
+                    assert gi is None, f"{c.id}: a gradient computed for an input not wanted"
+        np.testing.assert_allclose(inputs[position].grad.numpy(),
+                                   everything[position].grad.numpy(), rtol=1e-12)
+    assert masked_somewhere, f"{c.id}: no call of the VJP had an input not wanted"

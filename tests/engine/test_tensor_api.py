@@ -1,8 +1,11 @@
 """Tensor attributes and methods: shape, dtype, grad flags, conversions, repr, operators."""
+import inspect
+
 import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import Tensor
 
 
 def test_shape_ndim_dtype_and_flags_of_a_leaf():
@@ -252,3 +255,31 @@ def test_norm_of_zero_has_zero_gradient_and_bad_p_is_an_error():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="norm: p must be 1, 2 or inf"):
         x.norm(3)
+
+
+# the API a reader looks for in the class (issue 13, section 4: the methods used to be
+# attached at import by setattr loops in ops/tensor_methods.py and inplace.py)
+PUBLIC_API = ["__add__", "__radd__", "__sub__", "__mul__", "__truediv__", "__pow__",
+              "__matmul__", "__neg__", "__abs__", "__getitem__", "__setitem__", "__eq__",
+              "__lt__", "__and__", "__iadd__", "__isub__", "add", "mul", "matmul", "exp",
+              "tanh", "sigmoid", "relu", "clip", "clamp", "sum", "mean", "max", "var", "std",
+              "norm", "argmax", "softmax", "logsumexp", "reshape", "view", "permute",
+              "transpose", "expand", "squeeze", "unsqueeze", "flatten", "split", "chunk",
+              "masked_fill", "maximum", "add_", "zero_", "copy_", "T", "mT"]
+
+
+@pytest.mark.parametrize("name", PUBLIC_API)
+def test_a_public_method_is_defined_in_the_class_body_of_tensor_py(name):
+    assert name in Tensor.__dict__, f"Tensor.{name} is attached from outside the class"
+    member = Tensor.__dict__[name]
+    function = member.fget if isinstance(member, property) else member
+    assert inspect.getsourcefile(function) == inspect.getsourcefile(Tensor)
+    assert function.__qualname__.startswith("Tensor.")
+
+
+def test_nothing_outside_tensor_py_attaches_methods_to_tensor():
+    # every method and property of Tensor (not the inherited ones) is written in tensor.py
+    for name, member in vars(Tensor).items():
+        function = member.fget if isinstance(member, property) else member
+        if inspect.isfunction(function):
+            assert inspect.getsourcefile(function) == inspect.getsourcefile(Tensor), name

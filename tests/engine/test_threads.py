@@ -456,7 +456,7 @@ def test_an_observer_sees_only_the_backward_of_its_own_thread():
 
 # a composite op (composite.py): fused, one node `test_threads_double`; unrolled, a mul
 double = Composite("test_threads_double", lambda x, save: (x * 2, None))
-double.defvjp(lambda g, out, x, saved: (g * 2,))
+double.defvjp(lambda g, out, wanted, x, saved: (g * 2,))
 double.defdecomposition(lambda x: x * 2)
 
 
