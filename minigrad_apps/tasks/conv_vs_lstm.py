@@ -8,21 +8,16 @@ the LSTM one step after another.
 
     minigrad train conv_vs_lstm [--quick] [--epochs N] [--seed S]
 """
-from minigrad.data import sentiment_reviews
 from minigrad.nn import functional as F
 from .common import Results, seed_everything
-from .sentiment import encode, lstm_classifier, pair_split, train_model
+from .sentiment import lstm_classifier, train_model, twin_corpus
 
 
 def run(quick=False, epochs=None, seed=0, progress=None):
     from models.architectures import Conv1dClassifier
     results = Results("conv_vs_lstm")
     seed_everything(seed)
-    texts, labels = sentiment_reviews(n=400 if quick else 2000, seed=seed)
-    train_idx, test_idx = pair_split(texts, labels, 0.2, seed)
-    ids, vocab = encode([texts[i] for i in train_idx])
-    test_ids, _ = encode([texts[i] for i in test_idx], vocab)
-    train, test = (ids, labels[train_idx]), (test_ids, labels[test_idx])
+    train, test, vocab = twin_corpus(quick, seed)
     epochs = epochs or (6 if quick else 12)
     candidates = (
         ("lstm h=32", lstm_classifier(len(vocab)), 0.01),

@@ -54,6 +54,17 @@ def encode(texts, vocab=None):
     return vocab.encode_corpus(tokens), vocab
 
 
+def twin_corpus(quick, seed):
+    """The generated reviews where word order decides (400 or 2000), split into train and
+    test so that no review's twin crosses the split, encoded with the train vocabulary:
+    (train, test, vocab), train and test as (ids, labels)."""
+    texts, labels = sentiment_reviews(n=400 if quick else 2000, seed=seed)
+    train_idx, test_idx = pair_split(texts, labels, 0.2, seed)
+    ids, vocab = encode([texts[i] for i in train_idx])
+    test_ids, _ = encode([texts[i] for i in test_idx], vocab)
+    return (ids, labels[train_idx]), (test_ids, labels[test_idx]), vocab
+
+
 def lstm_classifier(vocab_size, rnn="lstm"):
     from models.architectures import SequenceClassifier
     return SequenceClassifier(vocab_size, 16, 32, 2, rnn=rnn)
@@ -86,11 +97,7 @@ def run(quick=False, epochs=None, seed=0, progress=None):
         results.add(f"seed-reviews {name}", "train accuracy", acc, seconds)
 
     # the twin corpus: held-out accuracy
-    texts, labels = sentiment_reviews(n=400 if quick else 2000, seed=seed)
-    train_idx, test_idx = pair_split(texts, labels, 0.2, seed)
-    ids, vocab = encode([texts[i] for i in train_idx])
-    test_ids, _ = encode([texts[i] for i in test_idx], vocab)
-    train, test = (ids, labels[train_idx]), (test_ids, labels[test_idx])
+    train, test, vocab = twin_corpus(quick, seed)
     corpus_epochs = epochs or (6 if quick else 12)
     for name, model, loss_fn, lr in (
             ("lstm", lstm_classifier(len(vocab)), F.cross_entropy, 0.01),

@@ -11,7 +11,6 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-import networkx as nx
 import numpy as np
 import pytest
 
@@ -19,6 +18,7 @@ import minigrad as mg
 from minigrad.viz import style
 from minigrad.viz.explorer import MAX_STEPS
 from minigrad_apps.demos import build, demo
+from tests.graph.paths_oracle import paths_to_the_loss
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -40,17 +40,6 @@ def parse_embedded(svg):
     """An SVG as the page embeds it (the HTML parser needs no namespace declarations)."""
     return ET.fromstring(svg.replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" xmlns:xlink='
                                      f'"http://www.w3.org/1999/xlink" ', 1))
-
-
-def paths_to_the_loss(graph, source):
-    """Indices of the graph edges on some path source -> loss, edge by edge: source
-    reaches the edge's tail and the edge's head reaches the loss."""
-    g = nx.MultiDiGraph()
-    g.add_nodes_from(graph.nodes)
-    g.add_edges_from((s, d) for s, d, _ in graph.edges)
-    loss = graph.outputs[0]
-    return {i for i, (s, d, _) in enumerate(graph.edges)
-            if nx.has_path(g, source, s) and nx.has_path(g, d, loss)}
 
 
 def test_the_page_is_one_file_that_fetches_nothing(lstm_page, tmp_path):

@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 
-import networkx as nx
 import numpy as np
 import pytest
 
@@ -24,6 +23,7 @@ from minigrad_apps.demos import demo
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 from visuals.build_gallery import SCREENSHOTS  # noqa: E402
+from tests.graph.paths_oracle import paths_to_the_loss  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # as the machine has no network: nothing in the background, no first-run pages
@@ -112,16 +112,6 @@ def svg_id(data, view, kind, **where):
              and all(n.get(k) == v for k, v in where.items())]
     assert len(found) == 1, (view, kind, where, found)
     return found[0]
-
-
-def paths_to_the_loss(graph, source):
-    """Indices of the graph edges on some path source -> loss (networkx, edge by edge)."""
-    g = nx.MultiDiGraph()
-    g.add_nodes_from(graph.nodes)
-    g.add_edges_from((s, d) for s, d, _ in graph.edges)
-    loss = graph.outputs[0]
-    return {i for i, (s, d, _) in enumerate(graph.edges)
-            if nx.has_path(g, source, s) and nx.has_path(g, d, loss)}
 
 
 def expected_lit(data, view, on_path):
